@@ -1,0 +1,51 @@
+/**
+ * Every error lock2nix reports derives from Lock2nixError, so the CLI can
+ * print it without a stack trace and exit 1. A location is attached where it
+ * is known; the file path is filled in at the boundary that knows it.
+ */
+export interface SourceLocation {
+  file?: string;
+  line?: number;
+  column?: number;
+  /** The package the error is about, by its normalized name. */
+  package?: string;
+}
+
+export class Lock2nixError extends Error {
+  readonly location: SourceLocation;
+
+  constructor(message: string, location: SourceLocation = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.location = location;
+  }
+
+  /** Returns a copy of this error with `file` set, keeping its other fields. */
+  inFile(file: string): this {
+    if (this.location.file) return this;
+    const copy = Object.create(Object.getPrototypeOf(this)) as this;
+    Object.assign(copy, this, { location: { ...this.location, file } });
+    copy.message = this.message;
+    copy.stack = this.stack;
+    return copy;
+  }
+
+  /** `path:line:col: [package] message`, the way compilers print errors. */
+  format(): string {
+    const { file, line, column, package: pkg } = this.location;
+    let where = file ?? "";
+    if (file && line !== undefined) where += `:${line}`;
+    if (file && line !== undefined && column !== undefined) where += `:${column}`;
+    const subject = pkg ? `package ${pkg}: ` : "";
+    return where ? `${where}: ${subject}${this.message}` : `${subject}${this.message}`;
+  }
+}
+
+/** Input that does not follow its format's grammar or schema. */
+export class ParseError extends Lock2nixError {}
+
+/** Input that parses but asks for something lock2nix cannot do or must refuse. */
+export class LockError extends Lock2nixError {}
+
+/** Wrong command-line use: exit code 2. */
+export class UsageError extends Lock2nixError {}

@@ -1,0 +1,111 @@
+import { parseArgs } from "node:util";
+import { Lock2nixError, UsageError } from "../errors.js";
+import { generate, writeFileAtomic } from "../generate.js";
+import type { FormatId } from "../model.js";
+import { formats } from "../formats/index.js";
+import { isNixSystem, NIX_SYSTEMS, type NixSystem } from "../resolve/target.js";
+import { VERSION } from "../version.js";
+
+const HELP = `lock2nix ${VERSION}: turn a Python lockfile into Nix that builds in the Nix sandbox
+
+Usage:
+  lock2nix generate [PATH] [options]   PATH: a lockfile or a folder holding one (default .)
+
+Options:
+  -o, --output FILE     write the Nix file here (default: standard output)
+      --format NAME     the lock format, when the file name does not tell (${Object.keys(formats).join(", ")})
+      --python X.Y      the CPython to build for (default: the newest nixpkgs ships that the project allows)
+      --system SYSTEM   a Nix system to generate for; repeatable (default: ${NIX_SYSTEMS.join(", ")})
+      --groups A,B      dependency groups to give environments (default: all)
+      --extras A,B      the project's extras to install
+      --prefer-wheels   use a compatible wheel where there is one (default: build sdists from source)
+      --offline         never use the network
+  -h, --help            show this help
+  -V, --version         show the version
+
+Exit status: 0 success, 1 failure, 2 wrong usage.
+`;
+
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const splitList = (values: string[] | undefined) =>
+  values?.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
+
+/** Runs the CLI; returns the exit code. */
+export function main(argv: string[], io: Io): number {
+  try {
+    return run(argv, io);
+  } catch (err) {
+    if (err instanceof Lock2nixError) {
+      io.stderr(`lock2nix: error: ${err.format()}\n`);
+      if (err instanceof UsageError) io.stderr("Run `lock2nix --help` for usage.\n");
+      return err instanceof UsageError ? 2 : 1;
+    }
+    throw err;
+  }
+}
+
+function run(argv: string[], io: Io): number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        output: { type: "string", short: "o" },
+        format: { type: "string" },
+        python: { type: "string" },
+        system: { type: "string", multiple: true },
+        groups: { type: "string", multiple: true },
+        extras: { type: "string", multiple: true },
+        "prefer-wheels": { type: "boolean" },
+        offline: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "V" },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout(HELP);
+    return 0;
+  }
+  if (values.version) {
+    io.stdout(`lock2nix ${VERSION}\n`);
+    return 0;
+  }
+  const [command, path = ".", ...rest] = positionals;
+  if (command !== "generate") {
+    throw new UsageError(command === undefined ? "no command given (expected `generate`)" : `unknown command \`${command}\` (expected \`generate\`)`);
+  }
+  if (rest.length > 0) throw new UsageError(`unexpected argument \`${rest[0]}\``);
+  if (values.format !== undefined && !(values.format in formats)) {
+    throw new UsageError(`--format ${values.format}: expected one of ${Object.keys(formats).join(", ")}`);
+  }
+  const systems = values.system?.map((s): NixSystem => {
+    if (!isNixSystem(s)) throw new UsageError(`--system ${s}: expected one of ${NIX_SYSTEMS.join(", ")}`);
+    return s;
+  });
+  const groups = splitList(values.groups);
+  const extras = splitList(values.extras);
+  const result = generate({
+    path,
+    ...(values.output ? { output: values.output } : {}),
+    ...(values.format ? { format: values.format as FormatId } : {}),
+    ...(values.python ? { python: values.python } : {}),
+    ...(systems ? { systems } : {}),
+    ...(groups ? { groups } : {}),
+    ...(extras ? { extras } : {}),
+    preferWheels: values["prefer-wheels"] ?? false,
+    offline: values.offline ?? false,
+  });
+  for (const warning of result.warnings) io.stderr(`lock2nix: warning: ${warning}\n`);
+  if (values.output) writeFileAtomic(values.output, result.nix);
+  else io.stdout(result.nix);
+  return 0;
+}

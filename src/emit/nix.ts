@@ -1,0 +1,143 @@
+/**
+ * A small Nix syntax tree and printer. Every string from a lockfile goes
+ * through `str()` or an attribute name, both escaped here and nowhere else,
+ * so lock contents can never become Nix code. Layout follows nixfmt
+ * (RFC 166): two-space indent, non-empty attribute sets one binding a line,
+ * lists of more than one item one item a line.
+ */
+
+export type NixExpr =
+  | { kind: "string"; value: string }
+  | { kind: "raw"; code: string }
+  | { kind: "list"; items: NixExpr[] }
+  | { kind: "attrs"; bindings: NixBinding[] }
+  | { kind: "apply"; fn: string; args: NixExpr[] }
+  | { kind: "concat"; parts: NixExpr[] };
+
+export interface NixBinding {
+  name: string;
+  value: NixExpr;
+}
+
+/** A Nix string literal holding `value`. */
+export function str(value: string): NixExpr {
+  return { kind: "string", value };
+}
+
+/**
+ * Trusted Nix code written by lock2nix itself (identifiers, references).
+ * Never pass lock contents here; they go through `str`.
+ */
+export function raw(code: string): NixExpr {
+  return { kind: "raw", code };
+}
+
+export function list(items: NixExpr[]): NixExpr {
+  return { kind: "list", items };
+}
+
+/** An attribute set; bindings keep the order given (callers sort). */
+export function attrs(bindings: Array<[string, NixExpr | undefined]>): NixExpr {
+  return {
+    kind: "attrs",
+    bindings: bindings
+      .filter((b): b is [string, NixExpr] => b[1] !== undefined)
+      .map(([name, value]) => ({ name, value })),
+  };
+}
+
+/** `fn arg1 arg2`; `fn` is trusted code. */
+export function apply(fn: string, ...args: NixExpr[]): NixExpr {
+  return { kind: "apply", fn, args };
+}
+
+/** `a ++ b ++ c` for lists. */
+export function concatLists(parts: NixExpr[]): NixExpr {
+  const nonEmpty = parts.filter((p) => !(p.kind === "list" && p.items.length === 0));
+  if (nonEmpty.length === 0) return list([]);
+  if (nonEmpty.length === 1) return nonEmpty[0] as NixExpr;
+  return { kind: "concat", parts: nonEmpty };
+}
+
+export const bool = (value: boolean): NixExpr => raw(value ? "true" : "false");
+
+/** Escapes text for a double-quoted Nix string: `\`, `"`, `${` and control characters. */
+export function escapeString(value: string): string {
+  let out = "";
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i] as string;
+    if (ch === "\\" || ch === '"') out += "\\" + ch;
+    else if (ch === "$" && value[i + 1] === "{") out += "\\$";
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\t") out += "\\t";
+    else out += ch;
+  }
+  return `"${out}"`;
+}
+
+const NIX_KEYWORDS = new Set(["assert", "else", "if", "in", "inherit", "let", "or", "rec", "then", "with"]);
+const BARE_ATTR = /^[A-Za-z_][A-Za-z0-9_'-]*$/;
+
+/** An attribute name, quoted unless it is a plain identifier. */
+export function attrName(name: string): string {
+  return BARE_ATTR.test(name) && !NIX_KEYWORDS.has(name) ? name : escapeString(name);
+}
+
+/** `base.name`, quoting `name` when needed. */
+export function select(base: string, name: string): NixExpr {
+  return raw(`${base}.${attrName(name)}`);
+}
+
+function isMultiline(expr: NixExpr): boolean {
+  switch (expr.kind) {
+    case "attrs":
+      return expr.bindings.length > 0;
+    case "list":
+      return expr.items.length > 1 || expr.items.some(isMultiline);
+    case "apply":
+      return expr.args.some(isMultiline);
+    case "concat":
+      return expr.parts.some(isMultiline);
+    default:
+      return false;
+  }
+}
+
+/** Prints `expr` as it would appear at indentation `indent` (in spaces). */
+export function render(expr: NixExpr, indent = 0): string {
+  const pad = " ".repeat(indent);
+  const inner = " ".repeat(indent + 2);
+  switch (expr.kind) {
+    case "string":
+      return escapeString(expr.value);
+    case "raw":
+      return expr.code;
+    case "list": {
+      if (expr.items.length === 0) return "[ ]";
+      if (!isMultiline(expr)) return `[ ${render(expr.items[0] as NixExpr, indent)} ]`;
+      const lines = expr.items.map((item) => inner + render(item, indent + 2));
+      return `[\n${lines.join("\n")}\n${pad}]`;
+    }
+    case "attrs": {
+      if (expr.bindings.length === 0) return "{ }";
+      const lines = expr.bindings.map(
+        (b) => `${inner}${attrName(b.name)} = ${render(b.value, indent + 2)};`,
+      );
+      return `{\n${lines.join("\n")}\n${pad}}`;
+    }
+    case "apply": {
+      const args = expr.args.map((a) => {
+        const text = render(a, indent);
+        return a.kind === "apply" || a.kind === "concat" ? `(${text})` : text;
+      });
+      return [expr.fn, ...args].join(" ");
+    }
+    case "concat": {
+      const parts = expr.parts.map((p) => render(p, indent));
+      if (!isMultiline(expr)) return parts.join(" ++ ");
+      // nixfmt: each further operand on its own line, at the binding's indentation.
+      return parts.join(`\n${pad}++ `);
+    }
+  }
+}

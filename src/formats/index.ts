@@ -1,0 +1,66 @@
+import { readFileSync, statSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { Lock2nixError } from "../errors.js";
+import type { FormatId, Lock } from "../model.js";
+import { readPoetryLock } from "./poetry/index.js";
+import type { LockFormat, LockInput } from "./types.js";
+
+export const formats = {
+  poetry: { id: "poetry", fileNames: ["poetry.lock"], read: readPoetryLock },
+} satisfies Record<FormatId, LockFormat>;
+
+function readOptional(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+}
+
+/** Finds the lockfile for PATH (a lockfile or a folder holding one) and its format. */
+export function locateLock(path: string, format?: FormatId): { file: string; format: LockFormat } {
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch {
+    throw new Lock2nixError(`${path}: no such file or folder`);
+  }
+  const all: LockFormat[] = Object.values(formats);
+  if (stat.isDirectory()) {
+    for (const f of format ? [formats[format]] : all) {
+      for (const name of f.fileNames) {
+        const candidate = join(path, name);
+        if (readOptional(candidate) !== undefined) return { file: candidate, format: f };
+      }
+    }
+    const names = all.flatMap((f) => f.fileNames).join(", ");
+    throw new Lock2nixError(`${path}: no lockfile found in this folder (looked for ${names})`);
+  }
+  if (format) return { file: path, format: formats[format] };
+  const found = all.find((f) => f.fileNames.includes(basename(path)));
+  if (!found) {
+    throw new Lock2nixError(
+      `${path}: cannot tell the lock format from the file name; pass --format (one of ${Object.keys(formats).join(", ")})`,
+    );
+  }
+  return { file: path, format: found };
+}
+
+/** Reads and normalizes a lockfile. Errors carry the file path. */
+export function readLock(path: string, format?: FormatId): Lock {
+  const located = locateLock(path, format);
+  const dir = dirname(located.file);
+  const input: LockInput = {
+    text: readFileSync(located.file, "utf8"),
+    path: located.file,
+    readSibling: (name) => readOptional(join(dir, name)),
+    siblingPath: (name) => join(dir, name),
+  };
+  try {
+    return located.format.read(input);
+  } catch (err) {
+    if (err instanceof Lock2nixError) throw err.inFile(located.file);
+    throw err;
+  }
+}

@@ -1,0 +1,80 @@
+import type { Artifact, LockedPackage } from "../model.js";
+import { isPypiIndex, predictPypiUrl } from "../index/pypi-urls.js";
+import { bestWheel, isBinaryWheel, parseSdistFilename, parseWheelFilename } from "../pep/tags.js";
+import type { Target } from "./target.js";
+
+export type ArtifactKind = "sdist" | "wheel";
+
+export interface ChosenArtifact {
+  kind: ArtifactKind;
+  filename: string;
+  sha256: string;
+  url: string;
+  /** A wheel with compiled code: Linux builds add autoPatchelfHook. */
+  binary: boolean;
+  /** The URL was predicted for PyPI although the lock names another index. */
+  urlGuessed: boolean;
+}
+
+/** Why no artifact fits a target, for the error the Nix output throws there. */
+export interface NoArtifact {
+  reason: string;
+}
+
+const SDIST_PREFERENCE = [".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar"];
+
+function sdists(artifacts: Artifact[]): Artifact[] {
+  return artifacts
+    .filter((a) => parseSdistFilename(a.filename) !== undefined)
+    .sort(
+      (a, b) =>
+        SDIST_PREFERENCE.findIndex((ext) => a.filename.endsWith(ext)) -
+          SDIST_PREFERENCE.findIndex((ext) => b.filename.endsWith(ext)) || a.filename.localeCompare(b.filename),
+    );
+}
+
+function wheels(artifacts: Artifact[]): Artifact[] {
+  return artifacts.filter((a) => a.filename.endsWith(".whl"));
+}
+
+function urlFor(pkg: LockedPackage, artifact: Artifact): { url: string; guessed: boolean } | undefined {
+  if (artifact.url) return { url: artifact.url, guessed: false };
+  if (pkg.source.kind === "url") return { url: pkg.source.url, guessed: false };
+  if (pkg.source.kind !== "index") return undefined;
+  return { url: predictPypiUrl(artifact.filename), guessed: !isPypiIndex(pkg.source.url) };
+}
+
+/**
+ * Picks the file to build `pkg` from on `target`: the sdist unless wheels
+ * are preferred, the best compatible wheel otherwise, each falling back
+ * to the other; a package with only wheels uses them.
+ */
+export function chooseArtifact(
+  pkg: LockedPackage,
+  target: Target,
+  preferWheels: boolean,
+): ChosenArtifact | NoArtifact {
+  const wheelTarget = { pythonVersion: target.python, system: target.system };
+  const sdist = sdists(pkg.artifacts)[0];
+  const wheel = bestWheel(wheels(pkg.artifacts), wheelTarget);
+  const pick = preferWheels ? (wheel ?? sdist) : (sdist ?? wheel);
+  if (!pick) {
+    const names = pkg.artifacts.map((a) => a.filename).join(", ");
+    return {
+      reason: `${pkg.name} ${pkg.version} has no sdist and no wheel for python ${target.python} on ${target.system} (files: ${names})`,
+    };
+  }
+  const where = urlFor(pkg, pick);
+  if (!where || !pick.sha256) {
+    return { reason: `${pkg.name} ${pkg.version}: no URL and sha256 known for ${pick.filename}` };
+  }
+  const kind: ArtifactKind = pick === wheel ? "wheel" : "sdist";
+  return {
+    kind,
+    filename: pick.filename,
+    sha256: pick.sha256,
+    url: where.url,
+    binary: kind === "wheel" && isBinaryWheel(parseWheelFilename(pick.filename)),
+    urlGuessed: where.guessed,
+  };
+}

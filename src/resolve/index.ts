@@ -1,0 +1,257 @@
+import { existsSync } from "node:fs";
+import { dirname, resolve as resolvePath } from "node:path";
+import { LockError } from "../errors.js";
+import type { Dependency, Lock, LockedPackage, PackageSource } from "../model.js";
+import { DEFAULT_GROUP } from "../model.js";
+import { evaluateMarker, markerEnvironmentFor, parseMarker, type MarkerEnvironment, type MarkerNode } from "../pep/markers.js";
+import { normalizeExtra } from "../pep/normalize.js";
+import { chooseArtifact, type ChosenArtifact } from "./artifacts.js";
+import { breakCycles } from "./cycles.js";
+import { choosePython, NIX_SYSTEMS, type NixSystem, type Target } from "./target.js";
+
+export interface ResolveOptions {
+  /** CPython minor version, e.g. `3.12`; default: the newest nixpkgs ships that the project allows. */
+  python?: string;
+  systems?: NixSystem[];
+  /** Groups to give an environment each; default all. The main group is always included. */
+  groups?: string[];
+  /** The root project's extras to install. */
+  extras?: string[];
+  preferWheels?: boolean;
+}
+
+export type BuildSource =
+  | { kind: "artifact"; artifact: ChosenArtifact }
+  | { kind: "git"; url: string; commit: string; subdirectory?: string }
+  /** A local file or folder; `path` is absolute. */
+  | { kind: "path"; path: string; sha256?: string; format: "sdist" | "wheel" | "directory" }
+  | { kind: "missing"; reason: string };
+
+export interface PackageBuild {
+  name: string;
+  version: string;
+  source: BuildSource;
+  /** Runtime dependencies (names), sorted, after cycle breaking. */
+  dependencies: string[];
+  /** Dependencies left out to break a cycle: the runtime check must not look for them. */
+  droppedForCycle: string[];
+}
+
+export interface Resolution {
+  python: string;
+  systems: NixSystem[];
+  /** Package name -> system -> how it is built there (only systems that need it). */
+  packages: Map<string, Map<NixSystem, PackageBuild>>;
+  /** Group -> system -> every package its environment holds, sorted. */
+  groups: Map<string, Map<NixSystem, string[]>>;
+  warnings: string[];
+}
+
+class MarkerCache {
+  private readonly parsed = new Map<string, MarkerNode>();
+  constructor(private readonly env: MarkerEnvironment) {}
+  holds(marker: string | undefined, extras: ReadonlySet<string>): boolean {
+    if (marker === undefined) return true;
+    let node = this.parsed.get(marker);
+    if (!node) this.parsed.set(marker, (node = parseMarker(marker)));
+    return evaluateMarker(node, this.env, extras);
+  }
+}
+
+const stripGit = (url: string) => url.replace(/\.git$/, "").replace(/\/+$/, "");
+
+function sameSource(edge: PackageSource, entry: PackageSource, lockDir: string): boolean {
+  if (edge.kind === "url" && entry.kind === "url") return edge.url === entry.url;
+  if (edge.kind === "git" && entry.kind === "git") return stripGit(edge.url) === stripGit(entry.url);
+  if ((edge.kind === "file" || edge.kind === "directory") && (entry.kind === "file" || entry.kind === "directory")) {
+    return resolvePath(lockDir, edge.path) === resolvePath(lockDir, entry.path);
+  }
+  return false;
+}
+
+interface TargetGraph {
+  chosen: Map<string, LockedPackage>;
+  edges: Map<string, Set<string>>;
+  roots: Map<string, string[]>;
+}
+
+/** Walks the lock from the root's groups on one target: which entry of each name, with which extras. */
+function walkTarget(lock: Lock, target: Target, groups: string[], rootExtras: string[], warnings: Set<string>): TargetGraph {
+  const markers = new MarkerCache(markerEnvironmentFor({ pythonVersion: target.python, system: target.system }));
+  const lockDir = dirname(lock.file);
+  const byName = new Map<string, LockedPackage[]>();
+  for (const pkg of lock.packages) byName.set(pkg.name, [...(byName.get(pkg.name) ?? []), pkg]);
+
+  const chosen = new Map<string, LockedPackage>();
+  const activeExtras = new Map<string, Set<string>>();
+  const queue: Array<{ dep: Dependency; from: string }> = [];
+  const rootExtraSet = new Set(rootExtras.map(normalizeExtra));
+  const rootEdges = (group: string): Dependency[] => [
+    ...(lock.root.groups[group] ?? []),
+    ...(group === DEFAULT_GROUP ? rootExtras.flatMap((e) => lock.root.extras[normalizeExtra(e)] ?? []) : []),
+  ];
+  const roots = new Map<string, string[]>();
+  for (const group of groups) {
+    const names: string[] = [];
+    for (const dep of rootEdges(group)) {
+      if (!markers.holds(dep.marker, rootExtraSet)) continue;
+      queue.push({ dep, from: `the project (group ${group})` });
+      names.push(dep.name);
+    }
+    roots.set(group, [...new Set(names)].sort());
+  }
+
+  const choose = (dep: Dependency, from: string): LockedPackage | undefined => {
+    const already = chosen.get(dep.name);
+    if (already) return already;
+    let candidates = byName.get(dep.name) ?? [];
+    if (candidates.length === 0) {
+      warnings.add(`${from} depends on ${dep.name}, which the lock does not contain; it is left out`);
+      return undefined;
+    }
+    if (candidates.length > 1 && dep.source) {
+      const matched = candidates.filter((c) => sameSource(dep.source as PackageSource, c.source, lockDir));
+      if (matched.length > 0) candidates = matched;
+    }
+    if (candidates.length > 1) {
+      const applicable = candidates.filter((c) => markers.holds(c.marker, new Set()));
+      if (applicable.length > 0) candidates = applicable;
+    }
+    // Several entries still fit: an index release is the one other packages mean.
+    const pick = candidates.find((c) => c.source.kind === "index") ?? candidates[0];
+    if (pick) chosen.set(dep.name, pick);
+    return pick;
+  };
+
+  const depsOf = (pkg: LockedPackage, extras: ReadonlySet<string>): Dependency[] => [
+    ...pkg.dependencies,
+    ...[...extras].sort().flatMap((e) => pkg.extras[e] ?? []),
+  ];
+
+  while (queue.length > 0) {
+    const { dep, from } = queue.shift() as { dep: Dependency; from: string };
+    const pkg = choose(dep, from);
+    if (!pkg) continue;
+    const seen = activeExtras.get(pkg.name);
+    const known = pkg.extras;
+    const fresh = dep.extras.filter((e) => !seen?.has(e));
+    for (const extra of fresh) {
+      if (!(extra in known)) warnings.add(`${from} asks for ${pkg.name}[${extra}], which ${pkg.name} ${pkg.version} does not define`);
+    }
+    if (seen && fresh.length === 0) continue;
+    const extras = new Set([...(seen ?? []), ...fresh]);
+    activeExtras.set(pkg.name, extras);
+    for (const next of depsOf(pkg, extras)) {
+      if (markers.holds(next.marker, extras)) queue.push({ dep: next, from: `${pkg.name} ${pkg.version}` });
+    }
+  }
+
+  const edges = new Map<string, Set<string>>();
+  for (const [name, pkg] of chosen) {
+    const extras = activeExtras.get(name) ?? new Set<string>();
+    const deps = depsOf(pkg, extras)
+      .filter((d) => markers.holds(d.marker, extras) && chosen.has(d.name) && d.name !== name)
+      .map((d) => d.name);
+    edges.set(name, new Set(deps));
+  }
+  return { chosen, edges, roots };
+}
+
+function buildSource(pkg: LockedPackage, target: Target, lock: Lock, preferWheels: boolean): BuildSource {
+  const lockDir = dirname(lock.file);
+  switch (pkg.source.kind) {
+    case "git":
+      return {
+        kind: "git",
+        url: pkg.source.url,
+        commit: pkg.source.commit,
+        ...(pkg.source.subdirectory ? { subdirectory: pkg.source.subdirectory } : {}),
+      };
+    case "file":
+    case "directory": {
+      const path = resolvePath(lockDir, pkg.source.path);
+      if (!existsSync(path)) {
+        throw new LockError(`${pkg.name} ${pkg.version} is a local ${pkg.source.kind} dependency at ${pkg.source.path}, which does not exist (looked for ${path})`, {
+          file: lock.file,
+          package: pkg.name,
+        });
+      }
+      const format = pkg.source.kind === "directory" ? "directory" : path.endsWith(".whl") ? "wheel" : "sdist";
+      const sha256 = pkg.artifacts[0]?.sha256;
+      return { kind: "path", path, format, ...(sha256 ? { sha256 } : {}) };
+    }
+    default: {
+      if (pkg.artifacts.some((a) => a.filename === "")) {
+        throw new LockError(
+          `${pkg.name} ${pkg.version}: the lock gives sha256 hashes without file names (Poetry 0.12's [metadata.hashes]); matching them to files needs the package index, which this run may not use (--offline)`,
+          { file: lock.file, package: pkg.name },
+        );
+      }
+      const chosen = chooseArtifact(pkg, target, preferWheels);
+      return "reason" in chosen ? { kind: "missing", reason: chosen.reason } : { kind: "artifact", artifact: chosen };
+    }
+  }
+}
+
+/** Decides, for every target, which packages each group needs and how each is built. */
+export function resolveLock(lock: Lock, options: ResolveOptions = {}): Resolution {
+  const python = choosePython(lock, options.python);
+  const systems = [...new Set(options.systems ?? NIX_SYSTEMS)].sort();
+  const allGroups = Object.keys(lock.root.groups);
+  for (const g of options.groups ?? []) {
+    if (!allGroups.includes(g)) {
+      throw new LockError(`no dependency group \`${g}\` in the project (it has ${allGroups.sort().join(", ") || "none"})`, { file: lock.file });
+    }
+  }
+  for (const e of options.extras ?? []) {
+    if (!(normalizeExtra(e) in lock.root.extras)) {
+      throw new LockError(`no extra \`${e}\` in the project (it has ${Object.keys(lock.root.extras).sort().join(", ") || "none"})`, { file: lock.file });
+    }
+  }
+  const groups = [...new Set([DEFAULT_GROUP, ...(options.groups ?? allGroups)])].sort();
+  const warnings = new Set<string>(lock.warnings);
+
+  const graphs = new Map<NixSystem, TargetGraph>();
+  for (const system of systems) {
+    graphs.set(system, walkTarget(lock, { python, system }, groups, options.extras ?? [], warnings));
+  }
+  const dropped = breakCycles([...graphs.values()].map((g) => g.edges), warnings);
+
+  const packages = new Map<string, Map<NixSystem, PackageBuild>>();
+  const groupClosures = new Map<string, Map<NixSystem, string[]>>();
+  for (const [system, graph] of graphs) {
+    for (const [name, pkg] of graph.chosen) {
+      const deps = [...(graph.edges.get(name) ?? [])].sort();
+      const build: PackageBuild = {
+        name,
+        version: pkg.version,
+        source: buildSource(pkg, { python, system }, lock, options.preferWheels ?? false),
+        dependencies: deps.filter((d) => !dropped.has(`${name} ${d}`)),
+        droppedForCycle: deps.filter((d) => dropped.has(`${name} ${d}`)),
+      };
+      if (!packages.has(name)) packages.set(name, new Map());
+      packages.get(name)?.set(system, build);
+    }
+    for (const group of groups) {
+      // A group's environment is the main group plus its own packages, as `poetry install --with` gives.
+      const start = [...(graph.roots.get(DEFAULT_GROUP) ?? []), ...(graph.roots.get(group) ?? [])];
+      const seen = new Set<string>();
+      const stack = [...start];
+      while (stack.length > 0) {
+        const name = stack.pop() as string;
+        if (seen.has(name) || !graph.chosen.has(name)) continue;
+        seen.add(name);
+        stack.push(...(graph.edges.get(name) ?? []));
+      }
+      if (!groupClosures.has(group)) groupClosures.set(group, new Map());
+      groupClosures.get(group)?.set(system, [...seen].sort());
+    }
+  }
+  return {
+    python,
+    systems,
+    packages: new Map([...packages].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    groups: groupClosures,
+    warnings: [...warnings].sort(),
+  };
+}

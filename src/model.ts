@@ -64,8 +64,12 @@ export interface LockedPackage {
 
 export interface RootProject {
   name?: string;
-  /** PEP 440 specifier the project supports, e.g. `>=3.10,<4.0`. */
-  requiresPython?: string;
+  /**
+   * The Python versions the project supports, as alternatives of which any
+   * may hold, each a PEP 440 specifier such as `>=3.10,<4.0` (Poetry's `||`
+   * makes more than one). Absent means any.
+   */
+  requiresPython?: string[];
   /** Group name -> direct dependencies. The default group is `main`. */
   groups: Record<string, Dependency[]>;
   /** The project's own extras -> the dependencies they add. */

@@ -3,7 +3,7 @@ import { LockError, ParseError } from "../../errors.js";
 import type { Artifact, Dependency, Lock, LockedPackage, PackageSource, RootProject } from "../../model.js";
 import { DEFAULT_GROUP, PYPI_SIMPLE_URL } from "../../model.js";
 import { markerToString, parseMarker } from "../../pep/markers.js";
-import { normalizeExtra, normalizeName } from "../../pep/normalize.js";
+import { isValidName, normalizeExtra, normalizeName } from "../../pep/normalize.js";
 import { Fields, isTable } from "../fields.js";
 import { parseToml } from "../toml.js";
 import type { LockInput } from "../types.js";
@@ -140,7 +140,11 @@ export function readPoetryLock(input: LockInput): Lock {
     if (!isTable(raw)) throw new ParseError("[[package]] must be a table", location);
     const rawName = typeof raw["name"] === "string" ? raw["name"] : `#${i + 1}`;
     const f = new Fields(raw, `[[package]] ${rawName}`, { ...location, package: normalizeName(rawName) });
-    const name = normalizeName(f.string("name"));
+    const rawPackageName = f.string("name");
+    if (!isValidName(rawPackageName)) {
+      throw new ParseError(`${f.where}: \`${rawPackageName}\` is not a valid package name (PEP 508: letters, digits and -_. inside)`, f.location);
+    }
+    const name = normalizeName(rawPackageName);
     const version = f.string("version");
     const source = readSource(f, name, sources);
 

@@ -1,0 +1,374 @@
+/**
+ * PEP 508 environment markers: parser, evaluator and canonical printer.
+ * Grammar, error messages and evaluation follow pypa/packaging, except where
+ * noted at the point of difference.
+ */
+import { satisfies, valid, validRange } from "@renovatebot/pep440";
+import { Lock2nixError, LockError, ParseError } from "../errors.js";
+import { normalizeExtra } from "./normalize.js";
+
+export interface MarkerEnvironment {
+  python_version: string;
+  python_full_version: string;
+  sys_platform: string;
+  platform_system: string;
+  platform_machine: string;
+  os_name: string;
+  implementation_name: string;
+  implementation_version: string;
+  platform_python_implementation: string;
+  platform_release: string;
+  platform_version: string;
+}
+
+export type MarkerVariable = keyof MarkerEnvironment | "extra";
+
+export type MarkerOperator = "<" | "<=" | "==" | "!=" | ">=" | ">" | "~=" | "===" | "in" | "not in";
+
+export type MarkerOperand =
+  | { kind: "variable"; name: MarkerVariable }
+  | { kind: "literal"; value: string };
+
+/** `and`/`or` nodes have two or more children; the parser never nests a kind in itself. */
+export type MarkerNode =
+  | { kind: "and"; children: MarkerNode[] }
+  | { kind: "or"; children: MarkerNode[] }
+  | { kind: "compare"; left: MarkerOperand; op: MarkerOperator; right: MarkerOperand };
+
+// ---------------------------------------------------------------------------
+// Scanner: context-sensitive tokens read on demand, shared with requirement.ts
+
+/** @internal Cursor over a source string; `fail` reports with a caret. */
+export class Scanner {
+  pos = 0;
+  constructor(readonly source: string) {}
+
+  /** Returns the match of a sticky regex at the cursor, without consuming it. */
+  peek(re: RegExp): string | undefined {
+    re.lastIndex = this.pos;
+    return re.exec(this.source)?.[0];
+  }
+
+  take(re: RegExp): string | undefined {
+    const text = this.peek(re);
+    if (text !== undefined) this.pos += text.length;
+    return text;
+  }
+
+  skipSpace(): void {
+    this.take(WS);
+  }
+
+  atEnd(): boolean {
+    return this.pos >= this.source.length;
+  }
+
+  expect(re: RegExp, expected: string): string {
+    const text = this.take(re);
+    if (text === undefined) this.fail(`Expected ${expected}`);
+    return text;
+  }
+
+  /** Throws a ParseError underlining `start..end` with the caret at `end`. */
+  fail(message: string, start: number = this.pos, end: number = this.pos): never {
+    const underline = " ".repeat(start) + "~".repeat(Math.max(0, end - start)) + "^";
+    // Only the caller knows the line a marker or requirement came from.
+    throw new ParseError(`${message}\n    ${this.source}\n    ${underline}`, { column: end + 1 });
+  }
+
+  /** Parses `open inner close` when `open` is next, else just `inner`. */
+  enclosed<T>(pair: "()" | "[]", what: string, inner: () => T): T {
+    const [open, close] = pair === "()" ? [LPAREN, RPAREN] : [LBRACKET, RBRACKET];
+    const openAt = this.pos;
+    const opened = this.take(open) !== undefined;
+    const result = inner();
+    if (opened && this.take(close) === undefined) {
+      this.fail(`Expected matching '${pair[1]}' for '${pair[0]}', after ${what}`, openAt);
+    }
+    return result;
+  }
+}
+
+/** @internal Blanks between tokens; PEP 508 allows spaces and tabs only. */
+export const WS = /[ \t]+/y;
+const LPAREN = /\(/y;
+const RPAREN = /\)/y;
+const LBRACKET = /\[/y;
+const RBRACKET = /\]/y;
+const QUOTED = /'[^']*'|"[^"]*"/y;
+const BOOLOP = /\b(?:or|and)\b/y;
+const IN = /\bin\b/y;
+const NOT = /\bnot\b/y;
+const OP = /===|==|~=|!=|<=|>=|<|>/y;
+// Dotted PEP 345 and setuptools spellings are accepted as aliases.
+const VARIABLE =
+  /\b(?:python_version|python_full_version|os[._]name|sys[._]platform|platform_(?:release|system)|platform[._](?:version|machine|python_implementation)|python_implementation|implementation_(?:name|version)|extra)\b/y;
+
+function canonicalVariable(text: string): MarkerVariable {
+  const name = text.replace(".", "_");
+  if (name === "python_implementation") return "platform_python_implementation";
+  return name as MarkerVariable;
+}
+
+// ---------------------------------------------------------------------------
+// Parser
+
+/** @internal marker = atom (("and" | "or") atom)*, starting at the scanner's cursor. */
+export function parseMarkerExpression(s: Scanner): MarkerNode {
+  const atoms = [parseAtom(s)];
+  const ops: string[] = [];
+  for (let op = s.take(BOOLOP); op !== undefined; op = s.take(BOOLOP)) {
+    ops.push(op);
+    atoms.push(parseAtom(s));
+  }
+  // `and` binds tighter than `or`: split at each `or` into and-groups.
+  const groups: MarkerNode[][] = [[atoms[0]!]];
+  ops.forEach((op, i) => {
+    if (op === "or") groups.push([]);
+    groups[groups.length - 1]!.push(atoms[i + 1]!);
+  });
+  return combine("or", groups.map((g) => combine("and", g)));
+}
+
+function combine(kind: "and" | "or", nodes: MarkerNode[]): MarkerNode {
+  // Flattening makes `a and (b and c)` and `a and b and c` the same tree.
+  const children = nodes.flatMap((n) => (n.kind === kind ? n.children : [n]));
+  return children.length === 1 ? children[0]! : { kind, children };
+}
+
+function parseAtom(s: Scanner): MarkerNode {
+  s.skipSpace();
+  let node: MarkerNode;
+  if (s.peek(LPAREN) !== undefined) {
+    node = s.enclosed("()", "marker expression", () => {
+      s.skipSpace();
+      const inner = parseMarkerExpression(s);
+      s.skipSpace();
+      return inner;
+    });
+  } else {
+    node = parseComparison(s);
+  }
+  s.skipSpace();
+  return node;
+}
+
+function parseComparison(s: Scanner): MarkerNode {
+  const left = parseOperand(s);
+  s.skipSpace();
+  const op = parseOperator(s);
+  s.skipSpace();
+  const right = parseOperand(s);
+  s.skipSpace();
+  // PEP 685: extra names compare normalized, so store them normalized.
+  if (left.kind === "variable" && left.name === "extra" && right.kind === "literal") {
+    return { kind: "compare", left, op, right: { kind: "literal", value: normalizeExtra(right.value) } };
+  }
+  if (right.kind === "variable" && right.name === "extra" && left.kind === "literal") {
+    return { kind: "compare", left: { kind: "literal", value: normalizeExtra(left.value) }, op, right };
+  }
+  return { kind: "compare", left, op, right };
+}
+
+function parseOperand(s: Scanner): MarkerOperand {
+  const variable = s.take(VARIABLE);
+  if (variable !== undefined) return { kind: "variable", name: canonicalVariable(variable) };
+  const start = s.pos;
+  const quoted = s.take(QUOTED);
+  if (quoted !== undefined) {
+    // packaging runs Python's literal_eval here; PEP 508 strings have no
+    // escapes, so a backslash is refused rather than guessed at.
+    if (quoted.includes("\\")) s.fail("Invalid quoted string (backslash escapes are not supported)", start);
+    return { kind: "literal", value: quoted.slice(1, -1) };
+  }
+  return s.fail("Expected a marker variable or quoted string");
+}
+
+function parseOperator(s: Scanner): MarkerOperator {
+  if (s.take(IN) !== undefined) return "in";
+  if (s.take(NOT) !== undefined) {
+    s.expect(WS, "whitespace after 'not'");
+    s.expect(IN, "'in' after 'not'");
+    return "not in";
+  }
+  const op = s.take(OP);
+  if (op !== undefined) return op as MarkerOperator;
+  return s.fail("Expected marker operator, one of <=, <, !=, ==, >=, >, ~=, ===, in, not in");
+}
+
+export function parseMarker(text: string): MarkerNode {
+  const s = new Scanner(text);
+  const node = parseMarkerExpression(s);
+  if (!s.atEnd()) s.fail("Expected end of marker expression");
+  return node;
+}
+
+// ---------------------------------------------------------------------------
+// Printer
+
+function operandToString(o: MarkerOperand): string {
+  if (o.kind === "variable") return o.name;
+  // A single-quoted literal may hold `"`; there are no escapes to use instead.
+  return o.value.includes('"') ? `'${o.value}'` : `"${o.value}"`;
+}
+
+export function markerToString(node: MarkerNode): string {
+  switch (node.kind) {
+    case "compare":
+      return `${operandToString(node.left)} ${node.op} ${operandToString(node.right)}`;
+    case "and":
+      return node.children
+        .map((c) => (c.kind === "or" && c.children.length > 1 ? `(${markerToString(c)})` : markerToString(c)))
+        .join(" and ");
+    case "or":
+      return node.children.map(markerToString).join(" or ");
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Evaluator
+
+/** Variables compared as PEP 440 versions when both sides are versions. */
+const VERSION_VARIABLES: ReadonlySet<MarkerVariable> = new Set([
+  "python_version",
+  "python_full_version",
+  "implementation_version",
+  "platform_release",
+]);
+
+const NEGATED: Partial<Record<MarkerOperator, MarkerOperator>> = { "!=": "==", "not in": "in" };
+
+export function evaluateMarker(node: MarkerNode, env: MarkerEnvironment, extras?: ReadonlySet<string>): boolean {
+  switch (node.kind) {
+    case "and":
+      return node.children.every((c) => evaluateMarker(c, env, extras));
+    case "or":
+      return node.children.some((c) => evaluateMarker(c, env, extras));
+    case "compare":
+      return evaluateComparison(node, env, extras);
+  }
+}
+
+function evaluateComparison(
+  node: Extract<MarkerNode, { kind: "compare" }>,
+  env: MarkerEnvironment,
+  extras: ReadonlySet<string> | undefined,
+): boolean {
+  const { left, op, right } = node;
+  const isExtra = (o: MarkerOperand) => o.kind === "variable" && o.name === "extra";
+  if (isExtra(left) || isExtra(right)) {
+    // `extra` stands for the set of requested extras: a positive comparison
+    // holds if it holds for some extra, a negated one if its positive doesn't.
+    const candidates = (o: MarkerOperand): string[] =>
+      isExtra(o) ? [...(extras ?? [])].map(normalizeExtra) : [normalizeExtra(resolve(o, env))];
+    const positive = NEGATED[op] ?? op;
+    const found = candidates(left).some((l) => candidates(right).some((r) => compareStrings(l, positive, r)));
+    return positive === op ? found : !found;
+  }
+  const key = [left, right].find((o) => o.kind === "variable")?.name;
+  let lhs = resolve(left, env);
+  let rhs = resolve(right, env);
+  if (key !== undefined && VERSION_VARIABLES.has(key)) {
+    // packaging repairs python_full_version "3.11.1+" from untagged builds.
+    if (left.kind === "variable" && left.name === "python_full_version") lhs = lhs.replace(/\+$/, "");
+    if (right.kind === "variable" && right.name === "python_full_version") rhs = rhs.replace(/\+$/, "");
+    // Arbitrary equality is case-insensitive in packaging's Specifier.
+    if (op === "===") return lhs.toLowerCase() === rhs.toLowerCase();
+    const spec = `${op}${rhs}`;
+    if (op !== "in" && op !== "not in" && validRange(spec)) {
+      if (valid(lhs) !== null) return satisfies(lhs, spec, { prereleases: true });
+      // An unknown value (platform_release is "") cannot be compatible.
+      if (op === "~=") return false;
+    }
+  }
+  return compareStrings(lhs, op, rhs);
+}
+
+function resolve(o: MarkerOperand, env: MarkerEnvironment): string {
+  return o.kind === "literal" ? o.value : o.name === "extra" ? "" : env[o.name];
+}
+
+/**
+ * Non-version comparison. Ordering operators order strings as PEP 508 (Python's
+ * `<` on str) says; packaging ≥ 22 instead makes `<`/`>` false there.
+ */
+function compareStrings(lhs: string, op: MarkerOperator, rhs: string): boolean {
+  switch (op) {
+    case "==":
+    case "===":
+      return lhs === rhs;
+    case "!=":
+      return lhs !== rhs;
+    case "<":
+      return lhs < rhs;
+    case "<=":
+      return lhs <= rhs;
+    case ">":
+      return lhs > rhs;
+    case ">=":
+      return lhs >= rhs;
+    case "in":
+      return rhs.includes(lhs);
+    case "not in":
+      return !rhs.includes(lhs);
+    case "~=":
+      throw new LockError(`Undefined comparison ${JSON.stringify(lhs)} ~= ${JSON.stringify(rhs)}: ~= needs versions`);
+  }
+}
+
+export function evaluateMarkerText(text: string, env: MarkerEnvironment, extras?: ReadonlySet<string>): boolean {
+  return evaluateMarker(parseMarker(text), env, extras);
+}
+
+// ---------------------------------------------------------------------------
+// Environments for Nix systems
+
+/**
+ * Patch releases of CPython that nixpkgs ships for each minor version; markers
+ * such as `python_full_version < "3.10.2"` need the patch level. Update when
+ * the pinned nixpkgs moves.
+ */
+export const NIXPKGS_PYTHON_PATCH_RELEASES: Readonly<Record<string, string>> = {
+  "3.10": "3.10.19",
+  "3.11": "3.11.14",
+  "3.12": "3.12.12",
+  "3.13": "3.13.9",
+  "3.14": "3.14.0",
+};
+
+const SYSTEMS: Readonly<Record<string, Pick<MarkerEnvironment, "sys_platform" | "platform_system" | "platform_machine">>> = {
+  "x86_64-linux": { sys_platform: "linux", platform_system: "Linux", platform_machine: "x86_64" },
+  "aarch64-linux": { sys_platform: "linux", platform_system: "Linux", platform_machine: "aarch64" },
+  "x86_64-darwin": { sys_platform: "darwin", platform_system: "Darwin", platform_machine: "x86_64" },
+  // macOS reports Apple silicon as arm64, not aarch64.
+  "aarch64-darwin": { sys_platform: "darwin", platform_system: "Darwin", platform_machine: "arm64" },
+};
+
+export function markerEnvironmentFor(target: { pythonVersion: string; system: string }): MarkerEnvironment {
+  const platform = Object.hasOwn(SYSTEMS, target.system) ? SYSTEMS[target.system] : undefined;
+  if (platform === undefined) {
+    throw new Lock2nixError(
+      `unsupported Nix system ${JSON.stringify(target.system)}; expected one of ${Object.keys(SYSTEMS).join(", ")}`,
+    );
+  }
+  // A full "3.12.3" pins the patch release; "3.12" takes nixpkgs' one.
+  const minor = target.pythonVersion.split(".").slice(0, 2).join(".");
+  const full =
+    target.pythonVersion !== minor
+      ? target.pythonVersion
+      : Object.hasOwn(NIXPKGS_PYTHON_PATCH_RELEASES, minor)
+        ? NIXPKGS_PYTHON_PATCH_RELEASES[minor]!
+        : `${minor}.0`;
+  return {
+    python_version: minor,
+    python_full_version: full,
+    ...platform,
+    os_name: "posix",
+    implementation_name: "cpython",
+    implementation_version: full,
+    platform_python_implementation: "CPython",
+    // Kernel release and build string are unknown when the lock is converted.
+    platform_release: "",
+    platform_version: "",
+  };
+}

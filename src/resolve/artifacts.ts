@@ -23,9 +23,12 @@ export interface NoArtifact {
 
 const SDIST_PREFERENCE = [".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar"];
 
-function sdists(artifacts: Artifact[]): Artifact[] {
-  return artifacts
-    .filter((a) => parseSdistFilename(a.filename) !== undefined)
+function sdists(pkg: LockedPackage): Artifact[] {
+  // A direct URL may name its archive freely; an index file must look like `<name>-<version>.<ext>`.
+  const isSdist = (a: Artifact) =>
+    pkg.source.kind === "url" ? !a.filename.endsWith(".whl") : parseSdistFilename(a.filename) !== undefined;
+  return pkg.artifacts
+    .filter(isSdist)
     .sort(
       (a, b) =>
         SDIST_PREFERENCE.findIndex((ext) => a.filename.endsWith(ext)) -
@@ -55,7 +58,7 @@ export function chooseArtifact(
   preferWheels: boolean,
 ): ChosenArtifact | NoArtifact {
   const wheelTarget = { pythonVersion: target.python, system: target.system };
-  const sdist = sdists(pkg.artifacts)[0];
+  const sdist = sdists(pkg)[0];
   const wheel = bestWheel(wheels(pkg.artifacts), wheelTarget);
   const pick = preferWheels ? (wheel ?? sdist) : (sdist ?? wheel);
   if (!pick) {

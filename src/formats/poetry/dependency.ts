@@ -12,11 +12,22 @@ export interface PoetryDependency {
   optional: boolean;
 }
 
-function andMarkers(parts: Array<string | undefined>): string | undefined {
+/** Parses a marker found at `owner`, so a bad one is reported with its package and line. */
+export function readMarker(text: string, owner: Fields): string {
+  try {
+    return markerToString(parseMarker(text));
+  } catch (err) {
+    if (err instanceof ParseError) {
+      throw new ParseError(`${owner.where}: invalid marker: ${err.message}`, owner.location);
+    }
+    throw err;
+  }
+}
+
+function andMarkers(parts: Array<string | undefined>, owner: Fields): string | undefined {
   const present = parts.filter((p): p is string => p !== undefined && p.trim() !== "");
   if (present.length === 0) return undefined;
-  if (present.length === 1) return markerToString(parseMarker(present[0] as string));
-  return markerToString(parseMarker(present.map((p) => `(${p})`).join(" and ")));
+  return readMarker(present.length === 1 ? (present[0] as string) : present.map((p) => `(${p})`).join(" and "), owner);
 }
 
 function directSource(spec: Fields): PackageSource | undefined {
@@ -59,7 +70,7 @@ export function readPoetryDependency(rawName: string, value: unknown, owner: Fie
       f.optString("markers"),
       python !== undefined ? pythonConstraintToMarker(parsePoetryConstraint(python, where)) : undefined,
       platform !== undefined ? `sys_platform == "${platform.replace(/["\\]/g, "")}"` : undefined,
-    ]);
+    ], f);
     const version = f.optString("version");
     const source = directSource(f);
     const dependency: Dependency = {
@@ -84,7 +95,7 @@ function parsePoetryRequirement(text: string, owner: Fields): Requirement | unde
   const m = POETRY_STYLE.exec(text);
   if (!m) return undefined;
   const clauses = parsePoetryConstraint(m[3] ?? "*", `${owner.where}, \`${text}\``);
-  const marker = m[4] !== undefined ? markerToString(parseMarker(m[4])) : undefined;
+  const marker = m[4] !== undefined ? readMarker(m[4], owner) : undefined;
   return {
     name: m[1] as string,
     extras: [...new Set((m[2] ?? "").split(",").map((e) => normalizeExtra(e.trim())).filter((e) => e !== ""))].sort(),

@@ -2,13 +2,12 @@ import { createHash } from "node:crypto";
 import { LockError, ParseError } from "../../errors.js";
 import type { Artifact, Dependency, Lock, LockedPackage, PackageSource, RootProject } from "../../model.js";
 import { DEFAULT_GROUP, PYPI_SIMPLE_URL } from "../../model.js";
-import { markerToString, parseMarker } from "../../pep/markers.js";
 import { isValidName, normalizeExtra, normalizeName } from "../../pep/normalize.js";
 import { Fields, isTable } from "../fields.js";
 import { parseToml } from "../toml.js";
 import type { LockInput } from "../types.js";
 import { clauseToSpecifier, parsePoetryConstraint } from "./constraint.js";
-import { readPoetryDependency, readRequirementString } from "./dependency.js";
+import { readMarker, readPoetryDependency, readRequirementString } from "./dependency.js";
 import { readPoetryRoot } from "./pyproject.js";
 
 /** Lock versions this reader understands; `undefined` is Poetry 1.0 and older, which wrote none. */
@@ -88,7 +87,7 @@ function readSource(f: Fields, name: string, sources: Map<string, string>): Pack
 
 function readMarkers(value: unknown, f: Fields): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value === "string") return markerToString(parseMarker(value));
+  if (typeof value === "string") return readMarker(value, f);
   // Lock 2.1 may give one marker per group: the package applies where any does.
   if (isTable(value)) {
     const alts = Object.keys(value)
@@ -97,7 +96,7 @@ function readMarkers(value: unknown, f: Fields): string | undefined {
     if (!alts.every((m): m is string => typeof m === "string")) {
       throw new ParseError(`${f.where}: \`markers\` must be a string or a table of strings per group`, f.location);
     }
-    return markerToString(parseMarker(alts.map((m) => `(${m})`).join(" or ")));
+    return readMarker(alts.map((m) => `(${m})`).join(" or "), f);
   }
   throw new ParseError(`${f.where}: \`markers\` must be a string or a table of strings per group`, f.location);
 }

@@ -1,0 +1,88 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+import { VERSION } from "../../src/version.js";
+import { CORPUS, tempDir } from "../helpers.js";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+
+function run(...argv: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const code = main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+describe("lock2nix CLI", () => {
+  it("prints help and version with exit 0", () => {
+    expect(run("--help")).toMatchObject({ code: 0, stdout: expect.stringContaining("lock2nix generate [PATH]") });
+    expect(run("--version")).toEqual({ code: 0, stdout: `lock2nix ${VERSION}\n`, stderr: "" });
+  });
+
+  it("keeps the version in step with package.json", () => {
+    expect(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version).toBe(VERSION);
+  });
+
+  it.each([
+    [["frobnicate"], "unknown command `frobnicate` (expected `generate`)"],
+    [[], "no command given (expected `generate`)"],
+    [["generate", "--bogus"], "Unknown option '--bogus'"],
+    [["generate", "--system", "riscv64-linux"], "--system riscv64-linux: expected one of x86_64-linux, aarch64-linux, x86_64-darwin, aarch64-darwin"],
+    [["generate", "--python", "three"], "--python three: expected a CPython minor version such as 3.12"],
+    [["generate", "--format", "npm"], "--format npm: expected one of poetry"],
+  ])("exits 2 on wrong usage: %j", (argv, message) => {
+    const dir = join(CORPUS, "poetry-p2n-legacy");
+    const args = argv[0] === "generate" ? [...argv, dir] : argv;
+    const result = run(...args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stdout).toBe("");
+  });
+
+  it("writes the Nix file with -o and prints to stdout without it", () => {
+    const out = join(tempDir(), "lock.nix");
+    const path = join(CORPUS, "poetry-p2n-legacy");
+    expect(run("generate", path, "-o", out, "--python", "3.11")).toMatchObject({ code: 0, stdout: "" });
+    const toStdout = run("generate", path, "--python", "3.11");
+    expect(toStdout.code).toBe(0);
+    expect(readFileSync(out, "utf8")).toBe(toStdout.stdout);
+    expect(toStdout.stdout).toContain('url = "https://files.pythonhosted.org/packages/source/u/urllib3/urllib3-1.26.2.tar.gz";');
+  });
+
+  it("exits 1 with the file named and leaves no output file on a failure", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "poetry.lock"), '[metadata]\nlock-version = "7.0"\n');
+    const out = join(dir, "out.nix");
+    const result = run("generate", dir, "-o", out);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`lock2nix: error: ${join(dir, "poetry.lock")}: unsupported lock-version "7.0": lock2nix reads poetry.lock versions 1.1, 2.0 and 2.1 (and older files without one)\n`);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir)).toEqual(["poetry.lock"]);
+  });
+
+  it("keeps an existing output file intact when generation fails", () => {
+    const dir = tempDir();
+    const out = join(dir, "out.nix");
+    writeFileSync(out, "previous");
+    expect(run("generate", join(dir, "missing"), "-o", out).code).toBe(1);
+    expect(readFileSync(out, "utf8")).toBe("previous");
+  });
+
+  it("says what it looked for in a folder without a lockfile", () => {
+    const dir = tempDir();
+    expect(run("generate", dir).stderr).toBe(`lock2nix: error: ${dir}: no lockfile found in this folder (looked for poetry.lock)\n`);
+  });
+
+  it("runs as the built `lock2nix` binary", () => {
+    execFileSync("npm", ["run", "--silent", "build"], { cwd: ROOT, stdio: "pipe" });
+    const result = spawnSync(process.execPath, [join(ROOT, "bin", "lock2nix.js"), "generate", join(CORPUS, "poetry-p2n-legacy"), "--python", "3.11"], {
+      encoding: "utf8",
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("urllib3 = buildPythonPackage {");
+    const bad = spawnSync(process.execPath, [join(ROOT, "bin", "lock2nix.js"), "nonsense"], { encoding: "utf8" });
+    expect(bad.status).toBe(2);
+  }, 60_000);
+});

@@ -41,6 +41,8 @@ export interface Dependency {
   marker?: string;
   /** When a lock holds several entries of one name, the source this edge means. */
   source?: PackageSource;
+  /** When a lock holds several versions of one name (uv's forks), the version this edge means. */
+  version?: string;
   /** The version specifier as written (informational). */
   specifier?: string;
 }

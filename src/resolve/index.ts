@@ -109,6 +109,10 @@ function walkTarget(lock: Lock, target: Target, groups: string[], rootExtras: st
       warnings.add(`${from} depends on ${dep.name}, which the lock does not contain; it is left out`);
       return undefined;
     }
+    if (candidates.length > 1 && dep.version !== undefined) {
+      const matched = candidates.filter((c) => c.version === dep.version);
+      if (matched.length > 0) candidates = matched;
+    }
     if (candidates.length > 1 && dep.source) {
       const matched = candidates.filter((c) => sameSource(dep.source as PackageSource, c.source, lockDir));
       if (matched.length > 0) candidates = matched;

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { main } from "../dist/cli/main.js";
 
-process.exitCode = main(process.argv.slice(2), {
+process.exitCode = await main(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  stderrIsTty: process.stderr.isTTY,
 });

@@ -3,8 +3,14 @@ import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { emitNix } from "./emit/index.js";
 import { readLock } from "./formats/index.js";
+import { DiskCache, defaultCacheDir } from "./index/cache.js";
+import { CachingIndexClient } from "./index/client.js";
+import { redactUrl } from "./index/credentials.js";
+import { HttpClient, type HttpOptions } from "./index/http.js";
+import type { IndexClient } from "./index/types.js";
 import type { FormatId, Lock } from "./model.js";
 import { resolveLock, type Resolution } from "./resolve/index.js";
+import { locateArtifacts, nameArtifactsByHash } from "./resolve/locate.js";
 import type { NixSystem } from "./resolve/target.js";
 
 export interface GenerateOptions {
@@ -18,8 +24,21 @@ export interface GenerateOptions {
   groups?: string[];
   extras?: string[];
   preferWheels?: boolean;
-  /** Never touch the network. Every run is offline until the index client lands. */
+  /** Never touch the network: the lock and the cache only. */
   offline?: boolean;
+  /** Replaces PyPI for every package the lock assigns to it (pip's --index-url); default $PIP_INDEX_URL. */
+  indexUrl?: string;
+  /** Index lookups at once (default 16). */
+  jobs?: number;
+  /** Default $XDG_CACHE_HOME/lock2nix. */
+  cacheDir?: string;
+  http?: HttpOptions;
+  /** Use this client instead of the network (tests). */
+  client?: IndexClient;
+  /** Progress: called as release lookups finish. */
+  onProgress?: (done: number, total: number) => void;
+  /** Retries and other chatter, for --verbose. */
+  onInfo?: (message: string) => void;
 }
 
 export interface GenerateResult {
@@ -27,42 +46,67 @@ export interface GenerateResult {
   lock: Lock;
   resolution: Resolution;
   warnings: string[];
+  /** HTTP requests made (0 offline or fully cached). */
+  requests: number;
 }
 
-/** Reads a lock, resolves it for the targets and renders the Nix file's text. */
-export function generate(options: GenerateOptions): GenerateResult {
+/** Reads a lock, finds its files on the index, resolves it for the targets and renders the Nix file's text. */
+export async function generate(options: GenerateOptions): Promise<GenerateResult> {
   const lock = readLock(options.path, options.format);
-  const resolution = resolveLock(lock, {
-    ...(options.python ? { python: options.python } : {}),
-    ...(options.systems ? { systems: options.systems } : {}),
-    ...(options.groups ? { groups: options.groups } : {}),
-    ...(options.extras ? { extras: options.extras } : {}),
-    preferWheels: options.preferWheels ?? false,
-  });
-  const outputDir = options.output ? dirname(resolve(options.output)) : process.cwd();
-  const nix = emitNix(lock, resolution, {
-    outputDir,
-    recordedOptions: {
-      python: resolution.python,
-      systems: resolution.systems.join(" "),
-      groups: [...resolution.groups.keys()].sort().join(" "),
-      extras: [...(options.extras ?? [])].sort().join(" ") || "none",
-      artifacts: options.preferWheels ? "prefer-wheels" : "prefer-sdists",
-    },
-  });
-  const guessed = new Set<string>();
-  for (const [name, builds] of resolution.packages) {
-    for (const b of builds.values()) {
-      if (b.source.kind === "artifact" && b.source.artifact.urlGuessed) guessed.add(name);
+  const offline = options.offline ?? false;
+  const indexUrl = options.indexUrl ?? (process.env["PIP_INDEX_URL"] || undefined);
+  let done = 0;
+  const total = () => lock.packages.length;
+  const http = new HttpClient({ ...options.http, ...(options.onInfo ? { onRetry: options.onInfo } : {}) });
+  const client =
+    options.client ??
+    new CachingIndexClient({
+      http,
+      cache: new DiskCache(options.cacheDir ?? defaultCacheDir()),
+      offline,
+      jobs: options.jobs ?? 16,
+      onLookup: () => options.onProgress?.(++done, total()),
+    });
+  const warnings: string[] = [];
+  const ctx = { client, settings: indexUrl ? { indexUrl } : {}, offline, warnings, http };
+  try {
+    await nameArtifactsByHash(lock, ctx);
+    const resolution = resolveLock(lock, {
+      ...(options.python ? { python: options.python } : {}),
+      ...(options.systems ? { systems: options.systems } : {}),
+      ...(options.groups ? { groups: options.groups } : {}),
+      ...(options.extras ? { extras: options.extras } : {}),
+      preferWheels: options.preferWheels ?? false,
+    });
+    await locateArtifacts(lock, resolution, ctx);
+    const outputDir = options.output ? dirname(resolve(options.output)) : process.cwd();
+    const nix = emitNix(lock, resolution, {
+      outputDir,
+      recordedOptions: {
+        python: resolution.python,
+        systems: resolution.systems.join(" "),
+        groups: [...resolution.groups.keys()].sort().join(" "),
+        extras: [...(options.extras ?? [])].sort().join(" ") || "none",
+        artifacts: options.preferWheels ? "prefer-wheels" : "prefer-sdists",
+        ...(indexUrl ? { "index-url": redactUrl(indexUrl) } : {}),
+      },
+    });
+    const guessed = new Set<string>();
+    for (const [name, builds] of resolution.packages) {
+      for (const b of builds.values()) {
+        if (b.source.kind === "artifact" && b.source.artifact.urlGuessed) guessed.add(name);
+      }
     }
+    warnings.push(...resolution.warnings);
+    if (guessed.size > 0) {
+      warnings.push(
+        `${guessed.size} package(s) come from an index whose file URLs only it knows, and it was not asked; using PyPI's URLs for them (the sha256 from the lock pins the content whichever host serves it): ${[...guessed].sort().join(", ")}`,
+      );
+    }
+    return { nix, lock, resolution, warnings: [...new Set(warnings)].sort(), requests: http.requests };
+  } finally {
+    await http.close();
   }
-  const warnings = [...resolution.warnings];
-  if (guessed.size > 0) {
-    warnings.push(
-      `${guessed.size} package(s) come from an index whose file URLs only it knows; using PyPI's URLs for them (the sha256 from the lock pins the content whichever host serves it): ${[...guessed].sort().join(", ")}`,
-    );
-  }
-  return { nix, lock, resolution, warnings };
 }
 
 /** Writes `text` to `path` through a temporary file and a rename, so a failure leaves no partial file. */

@@ -19,7 +19,12 @@ Options:
       --groups A,B      dependency groups to give environments (default: all)
       --extras A,B      the project's extras to install
       --prefer-wheels   use a compatible wheel where there is one (default: build sdists from source)
-      --offline         never use the network
+      --offline         never use the network: only the lock and the cache
+      --index-url URL   use this index instead of PyPI (a mirror or proxy), as pip does
+                        (default: $PIP_INDEX_URL)
+      --jobs N          index requests at once (default 16)
+  -q, --quiet           print errors only
+  -v, --verbose         print retries and other detail
   -h, --help            show this help
   -V, --version         show the version
 
@@ -29,15 +34,17 @@ Exit status: 0 success, 1 failure, 2 wrong usage.
 export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** stderr is a terminal: show a progress bar. */
+  stderrIsTty?: boolean;
 }
 
 const splitList = (values: string[] | undefined) =>
   values?.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
 
 /** Runs the CLI; returns the exit code. */
-export function main(argv: string[], io: Io): number {
+export async function main(argv: string[], io: Io): Promise<number> {
   try {
-    return run(argv, io);
+    return await run(argv, io);
   } catch (err) {
     if (err instanceof Lock2nixError) {
       io.stderr(`lock2nix: error: ${err.format()}\n`);
@@ -48,7 +55,7 @@ export function main(argv: string[], io: Io): number {
   }
 }
 
-function run(argv: string[], io: Io): number {
+async function run(argv: string[], io: Io): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -63,6 +70,10 @@ function run(argv: string[], io: Io): number {
         extras: { type: "string", multiple: true },
         "prefer-wheels": { type: "boolean" },
         offline: { type: "boolean" },
+        "index-url": { type: "string" },
+        jobs: { type: "string" },
+        quiet: { type: "boolean", short: "q" },
+        verbose: { type: "boolean", short: "v" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
       },
@@ -93,7 +104,16 @@ function run(argv: string[], io: Io): number {
   });
   const groups = splitList(values.groups);
   const extras = splitList(values.extras);
-  const result = generate({
+  const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
+  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 256)) {
+    throw new UsageError(`--jobs ${values.jobs}: expected a whole number from 1 to 256`);
+  }
+  const indexUrl = values["index-url"];
+  if (indexUrl !== undefined && !/^https?:\/\//.test(indexUrl)) {
+    throw new UsageError(`--index-url ${indexUrl}: expected an http(s) URL`);
+  }
+  const progress = io.stderrIsTty && !values.quiet ? progressBar(io) : undefined;
+  const result = await generate({
     path,
     ...(values.output ? { output: values.output } : {}),
     ...(values.format ? { format: values.format as FormatId } : {}),
@@ -103,9 +123,29 @@ function run(argv: string[], io: Io): number {
     ...(extras ? { extras } : {}),
     preferWheels: values["prefer-wheels"] ?? false,
     offline: values.offline ?? false,
-  });
-  for (const warning of result.warnings) io.stderr(`lock2nix: warning: ${warning}\n`);
+    ...(indexUrl ? { indexUrl } : {}),
+    ...(jobs ? { jobs } : {}),
+    ...(progress ? { onProgress: progress.update } : {}),
+    ...(values.verbose ? { onInfo: (m: string) => io.stderr(`lock2nix: ${m}\n`) } : {}),
+  }).finally(() => progress?.done());
+  if (!values.quiet) for (const warning of result.warnings) io.stderr(`lock2nix: warning: ${warning}\n`);
   if (values.output) writeFileAtomic(values.output, result.nix);
   else io.stdout(result.nix);
   return 0;
+}
+
+/** `[#####     ] 120/285 packages` on one redrawn line of stderr. */
+function progressBar(io: Io): { update: (done: number, total: number) => void; done: () => void } {
+  let shown = false;
+  return {
+    update(done, total) {
+      const width = 30;
+      const filled = total === 0 ? width : Math.min(width, Math.round((done / total) * width));
+      io.stderr(`\r[${"#".repeat(filled)}${" ".repeat(width - filled)}] ${done}/${total} packages`);
+      shown = true;
+    },
+    done() {
+      if (shown) io.stderr("\r\x1b[K");
+    },
+  };
 }

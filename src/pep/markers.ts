@@ -21,7 +21,24 @@ export interface MarkerEnvironment {
   platform_version: string;
 }
 
-export type MarkerVariable = keyof MarkerEnvironment | "extra";
+/**
+ * PEP 751 marker variables: sets of names, defined only when installing from
+ * a lock file (pylock.toml), and compared only as `'name' in extras`.
+ */
+export type SetMarkerVariable = "extras" | "dependency_groups";
+
+export type MarkerVariable = keyof MarkerEnvironment | "extra" | SetMarkerVariable;
+
+export interface MarkerParseOptions {
+  /** Accept PEP 751's lock-file variables `extras` and `dependency_groups`; elsewhere they are unknown variables. */
+  lockFile?: boolean;
+}
+
+/** The values of PEP 751's set variables while installing from a lock file; names compare PEP 503-normalized. */
+export interface LockMarkerContext {
+  extras: ReadonlySet<string>;
+  dependencyGroups: ReadonlySet<string>;
+}
 
 export type MarkerOperator = "<" | "<=" | "==" | "!=" | ">=" | ">" | "~=" | "===" | "in" | "not in";
 
@@ -103,6 +120,11 @@ const OP = /===|==|~=|!=|<=|>=|<|>/y;
 // Dotted PEP 345 and setuptools spellings are accepted as aliases.
 const VARIABLE =
   /\b(?:python_version|python_full_version|os[._]name|sys[._]platform|platform_(?:release|system)|platform[._](?:version|machine|python_implementation)|python_implementation|implementation_(?:name|version)|extra)\b/y;
+const SET_VARIABLE = /\b(?:extras|dependency_groups)\b/y;
+
+export function isSetVariable(name: MarkerVariable): name is SetMarkerVariable {
+  return name === "extras" || name === "dependency_groups";
+}
 
 function canonicalVariable(text: string): MarkerVariable {
   const name = text.replace(".", "_");
@@ -114,12 +136,12 @@ function canonicalVariable(text: string): MarkerVariable {
 // Parser
 
 /** @internal marker = atom (("and" | "or") atom)*, starting at the scanner's cursor. */
-export function parseMarkerExpression(s: Scanner): MarkerNode {
-  const atoms = [parseAtom(s)];
+export function parseMarkerExpression(s: Scanner, options: MarkerParseOptions = {}): MarkerNode {
+  const atoms = [parseAtom(s, options)];
   const ops: string[] = [];
   for (let op = s.take(BOOLOP); op !== undefined; op = s.take(BOOLOP)) {
     ops.push(op);
-    atoms.push(parseAtom(s));
+    atoms.push(parseAtom(s, options));
   }
   // `and` binds tighter than `or`: split at each `or` into and-groups.
   const groups: MarkerNode[][] = [[atoms[0]!]];
@@ -136,30 +158,40 @@ function combine(kind: "and" | "or", nodes: MarkerNode[]): MarkerNode {
   return children.length === 1 ? children[0]! : { kind, children };
 }
 
-function parseAtom(s: Scanner): MarkerNode {
+function parseAtom(s: Scanner, options: MarkerParseOptions): MarkerNode {
   s.skipSpace();
   let node: MarkerNode;
   if (s.peek(LPAREN) !== undefined) {
     node = s.enclosed("()", "marker expression", () => {
       s.skipSpace();
-      const inner = parseMarkerExpression(s);
+      const inner = parseMarkerExpression(s, options);
       s.skipSpace();
       return inner;
     });
   } else {
-    node = parseComparison(s);
+    node = parseComparison(s, options);
   }
   s.skipSpace();
   return node;
 }
 
-function parseComparison(s: Scanner): MarkerNode {
-  const left = parseOperand(s);
+function parseComparison(s: Scanner, options: MarkerParseOptions): MarkerNode {
+  const start = s.pos;
+  const left = parseOperand(s, options);
   s.skipSpace();
   const op = parseOperator(s);
   s.skipSpace();
-  const right = parseOperand(s);
+  const right = parseOperand(s, options);
+  const end = s.pos;
   s.skipSpace();
+  const set = [left, right].find((o) => o.kind === "variable" && isSetVariable(o.name));
+  if (set?.kind === "variable") {
+    // A set holds names: only membership of a quoted name means anything.
+    if (left.kind !== "literal" || right !== set || (op !== "in" && op !== "not in")) {
+      s.fail(`\`${set.name}\` is a set of names: compare it as '<name>' in ${set.name} or '<name>' not in ${set.name}`, start, end);
+    }
+    return { kind: "compare", left: { kind: "literal", value: normalizeExtra(left.value) }, op, right };
+  }
   // PEP 685: extra names compare normalized, so store them normalized.
   if (left.kind === "variable" && left.name === "extra" && right.kind === "literal") {
     return { kind: "compare", left, op, right: { kind: "literal", value: normalizeExtra(right.value) } };
@@ -170,7 +202,9 @@ function parseComparison(s: Scanner): MarkerNode {
   return { kind: "compare", left, op, right };
 }
 
-function parseOperand(s: Scanner): MarkerOperand {
+function parseOperand(s: Scanner, options: MarkerParseOptions): MarkerOperand {
+  const setVariable = options.lockFile ? s.take(SET_VARIABLE) : undefined;
+  if (setVariable !== undefined) return { kind: "variable", name: setVariable as SetMarkerVariable };
   const variable = s.take(VARIABLE);
   if (variable !== undefined) return { kind: "variable", name: canonicalVariable(variable) };
   const start = s.pos;
@@ -196,9 +230,9 @@ function parseOperator(s: Scanner): MarkerOperator {
   return s.fail("Expected marker operator, one of <=, <, !=, ==, >=, >, ~=, ===, in, not in");
 }
 
-export function parseMarker(text: string): MarkerNode {
+export function parseMarker(text: string, options: MarkerParseOptions = {}): MarkerNode {
   const s = new Scanner(text);
-  const node = parseMarkerExpression(s);
+  const node = parseMarkerExpression(s, options);
   if (!s.atEnd()) s.fail("Expected end of marker expression");
   return node;
 }
@@ -238,23 +272,61 @@ const VERSION_VARIABLES: ReadonlySet<MarkerVariable> = new Set([
 
 const NEGATED: Partial<Record<MarkerOperator, MarkerOperator>> = { "!=": "==", "not in": "in" };
 
-export function evaluateMarker(node: MarkerNode, env: MarkerEnvironment, extras?: ReadonlySet<string>): boolean {
+/**
+ * Evaluates a marker. `extras` is the set the `extra` variable stands for;
+ * `context` gives PEP 751's `extras` and `dependency_groups` sets, without
+ * which a marker that uses them is an error.
+ */
+export function evaluateMarker(
+  node: MarkerNode,
+  env: MarkerEnvironment,
+  extras?: ReadonlySet<string>,
+  context?: LockMarkerContext,
+): boolean {
   switch (node.kind) {
     case "and":
-      return node.children.every((c) => evaluateMarker(c, env, extras));
+      return node.children.every((c) => evaluateMarker(c, env, extras, context));
     case "or":
-      return node.children.some((c) => evaluateMarker(c, env, extras));
+      return node.children.some((c) => evaluateMarker(c, env, extras, context));
     case "compare":
-      return evaluateComparison(node, env, extras);
+      return evaluateComparison(node, env, extras, context);
   }
+}
+
+function setValue(name: SetMarkerVariable, context: Partial<LockMarkerContext>): ReadonlySet<string> | undefined {
+  return name === "extras" ? context.extras : context.dependencyGroups;
+}
+
+/** Membership in a PEP 751 set; the parser guarantees `'name' in|not in <set>`. */
+function evaluateSetComparison(node: Extract<MarkerNode, { kind: "compare" }>, set: ReadonlySet<string>): boolean {
+  const name = node.left.kind === "literal" ? normalizeExtra(node.left.value) : "";
+  const found = [...set].some((v) => normalizeExtra(v) === name);
+  return node.op === "not in" ? !found : found;
+}
+
+function setVariableOf(node: Extract<MarkerNode, { kind: "compare" }>): SetMarkerVariable | undefined {
+  const { left, right } = node;
+  if (right.kind === "variable" && isSetVariable(right.name)) return right.name;
+  if (left.kind === "variable" && isSetVariable(left.name)) return left.name;
+  return undefined;
 }
 
 function evaluateComparison(
   node: Extract<MarkerNode, { kind: "compare" }>,
   env: MarkerEnvironment,
   extras: ReadonlySet<string> | undefined,
+  context: LockMarkerContext | undefined,
 ): boolean {
   const { left, op, right } = node;
+  const setVariable = setVariableOf(node);
+  if (setVariable !== undefined) {
+    if (!context) {
+      throw new LockError(
+        `marker variable \`${setVariable}\` is only defined when installing from a lock file (PEP 751), and no lock context was given`,
+      );
+    }
+    return evaluateSetComparison(node, setValue(setVariable, context) as ReadonlySet<string>);
+  }
   const isExtra = (o: MarkerOperand) => o.kind === "variable" && o.name === "extra";
   if (isExtra(left) || isExtra(right)) {
     // `extra` stands for the set of requested extras: a positive comparison
@@ -285,7 +357,9 @@ function evaluateComparison(
 }
 
 function resolve(o: MarkerOperand, env: MarkerEnvironment): string {
-  return o.kind === "literal" ? o.value : o.name === "extra" ? "" : env[o.name];
+  if (o.kind === "literal") return o.value;
+  if (o.name === "extra" || isSetVariable(o.name)) return "";
+  return env[o.name];
 }
 
 /**
@@ -316,8 +390,48 @@ function compareStrings(lhs: string, op: MarkerOperator, rhs: string): boolean {
   }
 }
 
-export function evaluateMarkerText(text: string, env: MarkerEnvironment, extras?: ReadonlySet<string>): boolean {
-  return evaluateMarker(parseMarker(text), env, extras);
+export function evaluateMarkerText(
+  text: string,
+  env: MarkerEnvironment,
+  extras?: ReadonlySet<string>,
+  context?: LockMarkerContext,
+): boolean {
+  return evaluateMarker(parseMarker(text, { lockFile: context !== undefined }), env, extras, context);
+}
+
+/**
+ * Partial evaluation: replaces every comparison on a set variable that
+ * `known` gives by its truth value and simplifies. Returns `true` or `false`
+ * when the whole marker is decided, else the marker that remains (which no
+ * longer mentions the variables given).
+ */
+export function specializeMarker(node: MarkerNode, known: Partial<LockMarkerContext>): MarkerNode | boolean {
+  switch (node.kind) {
+    case "compare": {
+      const variable = setVariableOf(node);
+      const set = variable && setValue(variable, known);
+      return set ? evaluateSetComparison(node, set) : node;
+    }
+    case "and":
+    case "or": {
+      // `and` is decided by a false child, `or` by a true one; the other value drops out.
+      const decisive = node.kind === "or";
+      const rest: MarkerNode[] = [];
+      for (const child of node.children) {
+        const value = specializeMarker(child, known);
+        if (value === decisive) return decisive;
+        if (value !== !decisive) rest.push(value as MarkerNode);
+      }
+      if (rest.length === 0) return !decisive;
+      return combine(node.kind, rest);
+    }
+  }
+}
+
+/** Whether the marker compares anything with `variable`. */
+export function markerUses(node: MarkerNode, variable: MarkerVariable): boolean {
+  if (node.kind !== "compare") return node.children.some((c) => markerUses(c, variable));
+  return [node.left, node.right].some((o) => o.kind === "variable" && o.name === variable);
 }
 
 // ---------------------------------------------------------------------------

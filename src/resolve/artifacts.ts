@@ -68,14 +68,13 @@ export function chooseArtifact(
     };
   }
   const where = urlFor(pkg, pick);
-  if (!where || !pick.sha256) {
-    return { reason: `${pkg.name} ${pkg.version}: no URL and sha256 known for ${pick.filename}` };
-  }
+  if (!where) return { reason: `${pkg.name} ${pkg.version}: no URL known for ${pick.filename}` };
   const kind: ArtifactKind = pick === wheel ? "wheel" : "sdist";
   return {
     kind,
     filename: pick.filename,
-    sha256: pick.sha256,
+    // Empty until the index or a download supplies it (see locate.ts).
+    sha256: pick.sha256 ?? "",
     url: where.url,
     binary: kind === "wheel" && isBinaryWheel(parseWheelFilename(pick.filename)),
     urlGuessed: where.guessed,

@@ -8,20 +8,28 @@ import { CORPUS, tempDir } from "../helpers.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
-function run(...argv: string[]) {
+/** Runs the CLI in-process, offline and with a cache of its own. */
+async function run(...argv: string[]) {
   let stdout = "";
   let stderr = "";
-  const code = main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
+  const env = process.env;
+  process.env = { ...env, XDG_CACHE_HOME: tempDir() };
+  try {
+    const args = argv[0] === "generate" && !argv.includes("--no-offline") ? [...argv, "--offline"] : argv.filter((a) => a !== "--no-offline");
+    const code = await main(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+    return { code, stdout, stderr };
+  } finally {
+    process.env = env;
+  }
 }
 
 describe("lock2nix CLI", () => {
-  it("prints help and version with exit 0", () => {
-    expect(run("--help")).toMatchObject({ code: 0, stdout: expect.stringContaining("lock2nix generate [PATH]") });
-    expect(run("--version")).toEqual({ code: 0, stdout: `lock2nix ${VERSION}\n`, stderr: "" });
+  it("prints help and version with exit 0", async () => {
+    expect(await run("--help")).toMatchObject({ code: 0, stdout: expect.stringContaining("lock2nix generate [PATH]") });
+    expect(await run("--version")).toEqual({ code: 0, stdout: `lock2nix ${VERSION}\n`, stderr: "" });
   });
 
-  it("keeps the version in step with package.json", () => {
+  it("keeps the version in step with package.json", async () => {
     expect(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version).toBe(VERSION);
   });
 
@@ -32,52 +40,52 @@ describe("lock2nix CLI", () => {
     [["generate", "--system", "riscv64-linux"], "--system riscv64-linux: expected one of x86_64-linux, aarch64-linux, x86_64-darwin, aarch64-darwin"],
     [["generate", "--python", "three"], "--python three: expected a CPython minor version such as 3.12"],
     [["generate", "--format", "npm"], "--format npm: expected one of poetry"],
-  ])("exits 2 on wrong usage: %j", (argv, message) => {
+  ])("exits 2 on wrong usage: %j", async (argv, message) => {
     const dir = join(CORPUS, "poetry-p2n-legacy");
     const args = argv[0] === "generate" ? [...argv, dir] : argv;
-    const result = run(...args);
+    const result = await run(...args);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(message);
     expect(result.stdout).toBe("");
   });
 
-  it("writes the Nix file with -o and prints to stdout without it", () => {
+  it("writes the Nix file with -o and prints to stdout without it", async () => {
     const out = join(tempDir(), "lock.nix");
     const path = join(CORPUS, "poetry-p2n-legacy");
-    expect(run("generate", path, "-o", out, "--python", "3.11")).toMatchObject({ code: 0, stdout: "" });
-    const toStdout = run("generate", path, "--python", "3.11");
+    expect(await run("generate", path, "-o", out, "--python", "3.11")).toMatchObject({ code: 0, stdout: "" });
+    const toStdout = await run("generate", path, "--python", "3.11");
     expect(toStdout.code).toBe(0);
     expect(readFileSync(out, "utf8")).toBe(toStdout.stdout);
     expect(toStdout.stdout).toContain('url = "https://files.pythonhosted.org/packages/source/u/urllib3/urllib3-1.26.2.tar.gz";');
   });
 
-  it("exits 1 with the file named and leaves no output file on a failure", () => {
+  it("exits 1 with the file named and leaves no output file on a failure", async () => {
     const dir = tempDir();
     writeFileSync(join(dir, "poetry.lock"), '[metadata]\nlock-version = "7.0"\n');
     const out = join(dir, "out.nix");
-    const result = run("generate", dir, "-o", out);
+    const result = await run("generate", dir, "-o", out);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`lock2nix: error: ${join(dir, "poetry.lock")}: unsupported lock-version "7.0": lock2nix reads poetry.lock versions 1.1, 2.0 and 2.1 (and older files without one)\n`);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir)).toEqual(["poetry.lock"]);
   });
 
-  it("keeps an existing output file intact when generation fails", () => {
+  it("keeps an existing output file intact when generation fails", async () => {
     const dir = tempDir();
     const out = join(dir, "out.nix");
     writeFileSync(out, "previous");
-    expect(run("generate", join(dir, "missing"), "-o", out).code).toBe(1);
+    expect((await run("generate", join(dir, "missing"), "-o", out)).code).toBe(1);
     expect(readFileSync(out, "utf8")).toBe("previous");
   });
 
-  it("says what it looked for in a folder without a lockfile", () => {
+  it("says what it looked for in a folder without a lockfile", async () => {
     const dir = tempDir();
-    expect(run("generate", dir).stderr).toBe(`lock2nix: error: ${dir}: no lockfile found in this folder (looked for poetry.lock)\n`);
+    expect((await run("generate", dir)).stderr).toBe(`lock2nix: error: ${dir}: no lockfile found in this folder (looked for poetry.lock)\n`);
   });
 
-  it("runs as the built `lock2nix` binary", () => {
+  it("runs as the built `lock2nix` binary", async () => {
     execFileSync("npm", ["run", "--silent", "build"], { cwd: ROOT, stdio: "pipe" });
-    const result = spawnSync(process.execPath, [join(ROOT, "bin", "lock2nix.js"), "generate", join(CORPUS, "poetry-p2n-legacy"), "--python", "3.11"], {
+    const result = spawnSync(process.execPath, [join(ROOT, "bin", "lock2nix.js"), "generate", join(CORPUS, "poetry-p2n-legacy"), "--python", "3.11", "--offline"], {
       encoding: "utf8",
     });
     expect(result.status).toBe(0);

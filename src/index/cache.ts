@@ -1,0 +1,80 @@
+import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+/** One cached response. */
+export interface CacheEntry {
+  url: string;
+  etag?: string;
+  /** Milliseconds since the epoch when it was stored or last revalidated. */
+  storedAt: number;
+  /** Seconds the entry is fresh without asking the server again. */
+  maxAge: number;
+  body: string;
+}
+
+interface StoredEntry extends CacheEntry {
+  version: 1;
+  /** Guards against a torn or edited file: sha256 of `body`. */
+  bodySha256: string;
+}
+
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env["XDG_CACHE_HOME"] || join(env["HOME"] || homedir(), ".cache"), "lock2nix");
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/**
+ * An on-disk HTTP cache keyed by URL (credentials stripped before keying).
+ * Each entry is one file written to a temporary name and renamed, so two
+ * runs sharing the cache never see half an entry; a corrupt entry is
+ * removed and reported as a miss.
+ */
+export class DiskCache {
+  private readonly dir: string;
+
+  constructor(root: string) {
+    this.dir = join(root, "http-v1");
+  }
+
+  private path(url: string): string {
+    const key = sha256(url);
+    return join(this.dir, key.slice(0, 2), `${key}.json`);
+  }
+
+  get(url: string): CacheEntry | undefined {
+    const path = this.path(url);
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch {
+      return undefined;
+    }
+    try {
+      const stored = JSON.parse(text) as StoredEntry;
+      if (stored.version !== 1 || stored.url !== url || typeof stored.body !== "string" || sha256(stored.body) !== stored.bodySha256) {
+        throw new Error("corrupt");
+      }
+      return stored;
+    } catch {
+      rmSync(path, { force: true });
+      return undefined;
+    }
+  }
+
+  put(entry: CacheEntry): void {
+    const path = this.path(entry.url);
+    const stored: StoredEntry = { version: 1, ...entry, bodySha256: sha256(entry.body) };
+    mkdirSync(join(path, ".."), { recursive: true });
+    const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+    try {
+      writeFileSync(tmp, JSON.stringify(stored));
+      renameSync(tmp, path);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+  }
+}

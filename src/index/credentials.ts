@@ -1,0 +1,85 @@
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+/** `LOCK2NIX_INDEX_<NAME>_USERNAME`: the index name upper-cased, other characters as `_`. */
+export function credentialEnvName(indexName: string, part: "USERNAME" | "PASSWORD"): string {
+  return `LOCK2NIX_INDEX_${indexName.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_${part}`;
+}
+
+/** Parses a .netrc file: `machine HOST login USER password PASS`, and `default`. */
+export function parseNetrc(text: string): Map<string, Credentials> {
+  const tokens = text.replace(/#.*$/gm, "").split(/\s+/).filter((t) => t !== "");
+  const machines = new Map<string, Credentials>();
+  let host: string | undefined;
+  let current: Partial<Credentials> = {};
+  const flush = () => {
+    if (host !== undefined && current.username !== undefined) {
+      machines.set(host, { username: current.username, password: current.password ?? "" });
+    }
+  };
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t === "machine" || t === "default") {
+      flush();
+      host = t === "default" ? "" : tokens[++i];
+      current = {};
+    } else if (t === "login") current.username = tokens[++i];
+    else if (t === "password") current.password = tokens[++i];
+  }
+  flush();
+  return machines;
+}
+
+/**
+ * Finds credentials for an index: from its URL, then the environment,
+ * then ~/.netrc (or $NETRC). Credentials are only ever put in request
+ * headers; URLs shown or written anywhere go through `redactUrl`.
+ */
+export class CredentialStore {
+  private netrc: Map<string, Credentials> | undefined;
+
+  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+
+  private netrcEntries(): Map<string, Credentials> {
+    if (!this.netrc) {
+      const path = this.env["NETRC"] ?? join(this.env["HOME"] ?? homedir(), ".netrc");
+      try {
+        this.netrc = parseNetrc(readFileSync(path, "utf8"));
+      } catch {
+        this.netrc = new Map();
+      }
+    }
+    return this.netrc;
+  }
+
+  lookup(indexName: string, url: URL): Credentials | undefined {
+    if (url.username) return { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+    const username = this.env[credentialEnvName(indexName, "USERNAME")];
+    if (username !== undefined) return { username, password: this.env[credentialEnvName(indexName, "PASSWORD")] ?? "" };
+    const entries = this.netrcEntries();
+    return entries.get(url.hostname) ?? entries.get("");
+  }
+}
+
+/** The URL without user name and password, for messages and output. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password) return url;
+    u.username = "";
+    u.password = "";
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/[^/@]*@/, "//");
+  }
+}
+
+export function basicAuthHeader(c: Credentials): string {
+  return `Basic ${Buffer.from(`${c.username}:${c.password}`).toString("base64")}`;
+}

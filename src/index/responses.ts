@@ -1,0 +1,109 @@
+import { isTable } from "../formats/fields.js";
+import { IndexError } from "./http.js";
+import { redactUrl } from "./credentials.js";
+import type { IndexFile } from "./types.js";
+
+/**
+ * Parsers for what indexes answer, checked field by field: a response
+ * that does not have the documented shape is an error naming the URL,
+ * never a silently empty file list.
+ */
+
+function bad(url: string, what: string): never {
+  throw new IndexError(`${redactUrl(url)}: unexpected response from the index: ${what}`);
+}
+
+function stripCredentials(url: string): string {
+  const u = new URL(url);
+  u.username = "";
+  u.password = "";
+  return u.toString();
+}
+
+function yankedOf(value: unknown): boolean | string {
+  if (value === undefined || value === null || value === false) return false;
+  if (value === true) return true;
+  return typeof value === "string" ? value || true : true;
+}
+
+export function parseJson(body: string, url: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return bad(url, "the body is not valid JSON (truncated?)");
+  }
+}
+
+/** PyPI's JSON API, `/pypi/<name>/<version>/json`: the `urls` array. */
+export function parsePypiJson(body: string, url: string): IndexFile[] {
+  const doc = parseJson(body, url);
+  if (!isTable(doc) || !Array.isArray(doc["urls"])) bad(url, "expected an object with a `urls` array");
+  return (doc["urls"] as unknown[]).map((entry, i) => {
+    if (!isTable(entry) || typeof entry["filename"] !== "string" || typeof entry["url"] !== "string") {
+      bad(url, `urls[${i}] needs \`filename\` and \`url\` strings`);
+    }
+    const digests = isTable(entry["digests"]) ? entry["digests"] : {};
+    const sha256 = typeof digests["sha256"] === "string" ? digests["sha256"].toLowerCase() : undefined;
+    return {
+      filename: entry["filename"] as string,
+      url: stripCredentials(new URL(entry["url"] as string, url).toString()),
+      ...(sha256 ? { sha256 } : {}),
+      ...(typeof entry["requires_python"] === "string" ? { requiresPython: entry["requires_python"] } : {}),
+      yanked: entry["yanked"] === true ? (typeof entry["yanked_reason"] === "string" && entry["yanked_reason"]) || true : false,
+    };
+  });
+}
+
+/** PEP 691 JSON simple API project page. */
+export function parseSimpleJson(body: string, url: string): IndexFile[] {
+  const doc = parseJson(body, url);
+  if (!isTable(doc) || !Array.isArray(doc["files"])) bad(url, "expected a PEP 691 object with a `files` array");
+  return (doc["files"] as unknown[]).map((entry, i) => {
+    if (!isTable(entry) || typeof entry["filename"] !== "string" || typeof entry["url"] !== "string") {
+      bad(url, `files[${i}] needs \`filename\` and \`url\` strings`);
+    }
+    const hashes = isTable(entry["hashes"]) ? entry["hashes"] : {};
+    const sha256 = typeof hashes["sha256"] === "string" ? hashes["sha256"].toLowerCase() : undefined;
+    return {
+      filename: entry["filename"] as string,
+      url: stripCredentials(new URL(entry["url"] as string, url).toString()),
+      ...(sha256 ? { sha256 } : {}),
+      ...(typeof entry["requires-python"] === "string" ? { requiresPython: entry["requires-python"] } : {}),
+      yanked: yankedOf(entry["yanked"]),
+    };
+  });
+}
+
+const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", "#39": "'" };
+const decodeEntities = (s: string) =>
+  s.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (m, e: string) => {
+    if (e.startsWith("#x") || e.startsWith("#X")) return String.fromCodePoint(Number.parseInt(e.slice(2), 16));
+    if (e.startsWith("#")) return String.fromCodePoint(Number.parseInt(e.slice(1), 10));
+    return ENTITIES[e.toLowerCase()] ?? m;
+  });
+
+/** PEP 503 HTML simple API project page: one anchor per file, `#sha256=` in the href. */
+export function parseSimpleHtml(body: string, url: string): IndexFile[] {
+  const files: IndexFile[] = [];
+  for (const m of body.matchAll(/<a\s([^>]*)>([^<]*)<\/a>/gi)) {
+    const attrs = new Map<string, string>();
+    for (const a of (m[1] as string).matchAll(/([a-z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/gi)) {
+      attrs.set((a[1] as string).toLowerCase(), decodeEntities(a[2] ?? a[3] ?? ""));
+    }
+    const href = attrs.get("href");
+    if (!href) continue;
+    const absolute = new URL(href, url);
+    const fragment = /^#sha256=([0-9a-f]{64})$/i.exec(absolute.hash);
+    absolute.hash = "";
+    const filename = decodeEntities((m[2] as string).trim()) || decodeURIComponent(absolute.pathname.split("/").pop() ?? "");
+    const requiresPython = attrs.get("data-requires-python");
+    files.push({
+      filename,
+      url: stripCredentials(absolute.toString()),
+      ...(fragment ? { sha256: (fragment[1] as string).toLowerCase() } : {}),
+      ...(requiresPython ? { requiresPython } : {}),
+      yanked: attrs.has("data-yanked") ? attrs.get("data-yanked") || true : false,
+    });
+  }
+  return files;
+}

@@ -1,0 +1,26 @@
+/** A file a package index lists for a release. */
+export interface IndexFile {
+  filename: string;
+  /** Absolute URL, without credentials. */
+  url: string;
+  /** Lower-case hex, when the index reports one. */
+  sha256?: string;
+  requiresPython?: string;
+  /** False, or the reason given (true when none). */
+  yanked: boolean | string;
+}
+
+/** Which index to ask, and how. */
+export interface IndexLocation {
+  /** The index's name, for messages and for LOCK2NIX_INDEX_<NAME>_USERNAME/_PASSWORD. */
+  name: string;
+  /** PEP 503 simple API root, e.g. `https://pypi.org/simple`; may hold credentials. */
+  url: string;
+  /** PyPI itself: ask the JSON API (`/pypi/<name>/<version>/json`). */
+  pypiJson: boolean;
+}
+
+/** What generate needs from an index: the files of one release. */
+export interface IndexClient {
+  releaseFiles(index: IndexLocation, name: string, version: string): Promise<IndexFile[]>;
+}

@@ -1,0 +1,166 @@
+import { createHash } from "node:crypto";
+import { LockError } from "../errors.js";
+import { OfflineMiss } from "../index/client.js";
+import { redactUrl } from "../index/credentials.js";
+import type { HttpClient } from "../index/http.js";
+import { isPypiIndex } from "../index/pypi-urls.js";
+import type { IndexClient, IndexFile, IndexLocation } from "../index/types.js";
+import type { Lock, LockedPackage, PackageSource } from "../model.js";
+import type { Resolution } from "./index.js";
+
+export interface IndexSettings {
+  /** Replaces PyPI for every package the lock assigns to it, as pip's --index-url does. */
+  indexUrl?: string;
+}
+
+export interface LocateContext {
+  client: IndexClient;
+  settings: IndexSettings;
+  offline: boolean;
+  warnings: string[];
+  /** For files neither the lock nor the index hashes; absent offline. */
+  http?: HttpClient;
+}
+
+/** The index a package's files are asked of. */
+export function indexFor(source: Extract<PackageSource, { kind: "index" }>, settings: IndexSettings): IndexLocation {
+  if (isPypiIndex(source.url)) {
+    return settings.indexUrl
+      ? { name: "default", url: settings.indexUrl, pypiJson: false }
+      : { name: "pypi", url: "https://pypi.org/simple", pypiJson: true };
+  }
+  return { name: source.name ?? new URL(source.url).hostname, url: source.url, pypiJson: false };
+}
+
+async function filesOf(pkg: LockedPackage, ctx: LocateContext): Promise<{ index: IndexLocation; files: IndexFile[] } | undefined> {
+  if (pkg.source.kind !== "index") return undefined;
+  const index = indexFor(pkg.source, ctx.settings);
+  try {
+    return { index, files: await ctx.client.releaseFiles(index, pkg.name, pkg.version) };
+  } catch (err) {
+    if (err instanceof OfflineMiss) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * Locks that give hashes without file names (Poetry 0.12, Pipfile.lock)
+ * learn the names from the index, by hash. Runs before resolving, since
+ * the resolver chooses by file name.
+ */
+export async function nameArtifactsByHash(lock: Lock, ctx: LocateContext): Promise<void> {
+  const unnamed = lock.packages.filter((p) => p.artifacts.some((a) => a.filename === ""));
+  const missing: string[] = [];
+  await Promise.all(
+    unnamed.map(async (pkg) => {
+      const found = await filesOf(pkg, ctx);
+      if (!found) {
+        missing.push(`${pkg.name} ${pkg.version}`);
+        return;
+      }
+      const byHash = new Map(found.files.filter((f) => f.sha256).map((f) => [f.sha256 as string, f]));
+      pkg.artifacts = pkg.artifacts.flatMap((a) => {
+        if (a.filename !== "") return [a];
+        const file = byHash.get(a.sha256 ?? "");
+        // A hash matching no file is an old file the index dropped or a wrong hash: keep the others.
+        return file ? [{ filename: file.filename, sha256: a.sha256 as string, url: file.url }] : [];
+      });
+      if (pkg.artifacts.length === 0) {
+        throw new LockError(
+          `${pkg.name} ${pkg.version}: none of the lock's hashes matches a file on index ${found.index.name} (${redactUrl(found.index.url)})`,
+          { file: lock.file, package: pkg.name },
+        );
+      }
+    }),
+  );
+  if (missing.length > 0) {
+    throw new LockError(
+      `the lock gives hashes without file names for ${missing.sort().join(", ")}; matching them to files needs the package index${ctx.offline ? ", and --offline forbids asking it (nothing cached)" : ""}`,
+      { file: lock.file },
+    );
+  }
+}
+
+/**
+ * For every artifact the resolution chose from an index: takes its URL
+ * from the index where the index decides URLs (a mirror or private
+ * index; PyPI's are predicted, so output does not depend on the network),
+ * and stops when the index and the lock disagree on a file's sha256.
+ */
+export async function locateArtifacts(lock: Lock, resolution: Resolution, ctx: LocateContext): Promise<void> {
+  const byKey = new Map(lock.packages.map((p) => [`${p.name} ${p.version}`, p]));
+  const jobs: Array<Promise<void>> = [];
+  for (const [name, builds] of resolution.packages) {
+    const versions = new Set([...builds.values()].map((b) => b.version));
+    for (const version of versions) {
+      const pkg = byKey.get(`${name} ${version}`);
+      if (!pkg) continue;
+      jobs.push(
+        (async () => {
+          const found = await filesOf(pkg, ctx);
+          if (found) {
+            for (const file of found.files) {
+              if (file.yanked) {
+                const reason = typeof file.yanked === "string" ? `: ${file.yanked}` : "";
+                ctx.warnings.push(`${name} ${version} is yanked on index ${found.index.name} (${file.filename}${reason})`);
+                break;
+              }
+            }
+          }
+          for (const build of builds.values()) {
+            if (build.version !== version || build.source.kind !== "artifact") continue;
+            const artifact = build.source.artifact;
+            if (found) {
+              const file = found.files.find((f) => f.filename === artifact.filename);
+              if (!file) {
+                throw new LockError(
+                  `${name} ${version}: index ${found.index.name} (${redactUrl(found.index.url)}) has no file ${artifact.filename}, which the lock names`,
+                  { file: lock.file, package: name },
+                );
+              }
+              if (file.sha256 && artifact.sha256 && file.sha256 !== artifact.sha256) {
+                throw new LockError(
+                  `${name} ${version}: ${artifact.filename} has sha256 ${artifact.sha256} in the lock but ${file.sha256} on index ${found.index.name} (${redactUrl(found.index.url)}); refusing to go on`,
+                  { file: lock.file, package: name },
+                );
+              }
+              if (!found.index.pypiJson) {
+                build.source = { kind: "artifact", artifact: { ...artifact, url: file.url, urlGuessed: false, sha256: artifact.sha256 || file.sha256 || "" } };
+              }
+            }
+          }
+        })(),
+      );
+    }
+  }
+  await Promise.all(jobs);
+  await hashUnhashed(resolution, ctx, lock);
+}
+
+/** Downloads and hashes files that neither the lock nor the index pins. */
+async function hashUnhashed(resolution: Resolution, ctx: LocateContext, lock: Lock): Promise<void> {
+  const hashes = new Map<string, Promise<string>>();
+  for (const [name, builds] of resolution.packages) {
+    for (const build of builds.values()) {
+      if (build.source.kind !== "artifact" || build.source.artifact.sha256) continue;
+      const artifact = build.source.artifact;
+      if (!ctx.http || ctx.offline) {
+        throw new LockError(`${name} ${build.version}: ${artifact.filename} has no sha256 in the lock or the index; hashing it needs a download, which --offline forbids`, {
+          file: lock.file,
+          package: name,
+        });
+      }
+      const http = ctx.http;
+      let pending = hashes.get(artifact.url);
+      if (!pending) {
+        pending = (async () => {
+          const hash = createHash("sha256");
+          await http.stream(artifact.url, (chunk) => hash.update(chunk));
+          return hash.digest("hex");
+        })();
+        hashes.set(artifact.url, pending);
+      }
+      build.source = { kind: "artifact", artifact: { ...artifact, sha256: await pending } };
+    }
+  }
+}

@@ -1,0 +1,115 @@
+# Stubs for native packages, named as in nixpkgs. A stub is a tiny real derivation that records it
+# was asked for: nix-support/lock2nix-stub holds its name (in every output), and a library stub has
+# lib/pkgconfig/<name>.pc files under the library's real pkg-config names (in `dev` when the stub
+# has that output, as nixpkgs lays libraries out). Stubs hold no headers, libraries or programs:
+# a build that really needs the library fails, which is what the stand-in is meant to show.
+# The build logs "lock2nix stand-in: build input '<name>' is a stub" for each stub in its inputs.
+#
+# To add a stub, add a line to `specs`:
+#   name = { };                                       a tool or hook
+#   name = { pc = [ "pc-name" ]; version = "1.2"; };  a library (single output)
+#   name = { pc = [ ... ]; dev = true; };             a library with a `dev` output
+{ lib, stdenv }:
+let
+  specs = {
+    # tools and hooks
+    pkg-config = { };
+    autoPatchelfHook = { };
+    cargo = { };
+    rustc = { };
+    cmake = { };
+    ninja = { };
+    meson = { };
+    gfortran = { };
+    # libraries (pc names as the upstream projects install them)
+    libxml2 = { pc = [ "libxml-2.0" ]; version = "2.13.8"; dev = true; };
+    libxslt = { pc = [ "libxslt" "libexslt" ]; version = "1.1.43"; dev = true; };
+    zlib = { pc = [ "zlib" ]; version = "1.3.1"; dev = true; };
+    openssl = { pc = [ "openssl" "libssl" "libcrypto" ]; version = "3.4.1"; dev = true; };
+    libffi = { pc = [ "libffi" ]; version = "3.4.8"; dev = true; };
+    libyaml = { pc = [ "yaml-0.1" ]; version = "0.2.5"; };
+    libpq = { pc = [ "libpq" ]; version = "17.5"; dev = true; pg_config = true; };
+    postgresql = { pc = [ "libpq" ]; version = "17.5"; dev = true; pg_config = true; };
+    libiconv = { };
+    c-ares = { pc = [ "libcares" ]; version = "1.34.5"; dev = true; };
+    libuv = { pc = [ "libuv" ]; version = "1.50.0"; dev = true; };
+    libev = { version = "4.33"; };
+    zeromq = { pc = [ "libzmq" ]; version = "4.3.5"; };
+    libsodium = { pc = [ "libsodium" ]; version = "1.0.20"; dev = true; };
+    geos = { version = "3.13.1"; };
+    hdf5 = { pc = [ "hdf5" ]; version = "1.14.6"; dev = true; };
+    openldap = { pc = [ "ldap" "lber" ]; version = "2.6.9"; dev = true; };
+    cyrus_sasl = { pc = [ "libsasl2" ]; version = "2.1.28"; dev = true; };
+    curl = { pc = [ "libcurl" ]; version = "8.13.0"; dev = true; };
+    freetype = { pc = [ "freetype2" ]; version = "2.13.3"; dev = true; };
+    cairo = { pc = [ "cairo" ]; version = "1.18.2"; dev = true; };
+  };
+
+  mkStub = name: spec:
+    let
+      version = spec.version or "0";
+      pcs = spec.pc or [ ];
+      outputs = [ "out" ] ++ lib.optional (spec.dev or false) "dev";
+    in
+    stdenv.mkDerivation {
+      pname = name;
+      inherit version outputs;
+      stubName = name;
+      pcNames = pcs;
+      buildCommand = ''
+        for o in $outputs; do
+          eval "d=\$$o"
+          mkdir -p "$d/nix-support"
+          echo "$stubName" > "$d/nix-support/lock2nix-stub"
+        done
+        # the dev output brings the library with it, as in nixpkgs
+        if [ -n "''${dev-}" ]; then echo "$out" > "$dev/nix-support/propagated-build-inputs"; fi
+        pcdir="''${dev:-$out}/lib/pkgconfig"
+        for pc in $pcNames; do
+          mkdir -p "$pcdir"
+          printf '%s\n' "prefix=$out" 'libdir=''${prefix}/lib' "includedir=''${dev:-$out}/include" \
+            "Name: $pc" "Description: lock2nix stand-in stub for $stubName" "Version: $version" \
+            'Libs: -L''${libdir}' 'Cflags: -I''${includedir}' > "$pcdir/$pc.pc"
+        done
+      '';
+      passthru = lib.optionalAttrs (spec.pg_config or false) { pg_config = pgConfig name version; };
+    };
+
+  # libpq.pg_config / postgresql.pg_config: a stub `pg_config` program.
+  pgConfig = name: version: stdenv.mkDerivation {
+    pname = "${name}-pg_config";
+    inherit version;
+    stubName = "${name}.pg_config";
+    buildCommand = ''
+      mkdir -p "$out/bin" "$out/nix-support"
+      echo "$stubName" > "$out/nix-support/lock2nix-stub"
+      cat > "$out/bin/pg_config" <<EOF
+      #!/bin/sh
+      # lock2nix stand-in stub of pg_config: it answers, but there is no real PostgreSQL behind it.
+      case "\$1" in
+        --version) echo "PostgreSQL $version (lock2nix stand-in stub)" ;;
+        *) echo "$out/\''${1#--}" ;;
+      esac
+      EOF
+      chmod +x "$out/bin/pg_config"
+    '';
+  };
+
+  stub = name: mkStub name { };
+  stubs = lib.mapAttrs mkStub specs;
+in
+stubs // {
+  # nixpkgs' rustPlatform, reduced to what generated code names. The hooks have no effect;
+  # importCargoLock and fetchCargoVendor return a stub derivation (fetchCargoVendor does not fetch
+  # anything, so its `hash` is not checked).
+  rustPlatform = {
+    cargoSetupHook = stub "rustPlatform.cargoSetupHook";
+    maturinBuildHook = stub "rustPlatform.maturinBuildHook";
+    importCargoLock = { lockFile ? null, lockFileContents ? null, outputHashes ? { }, ... }:
+      stub "rustPlatform.importCargoLock";
+    fetchCargoVendor = { hash ? "", name ? "${args.pname or "source"}-${args.version or ""}-vendor", ... }@args:
+      stub "rustPlatform.fetchCargoVendor";
+  };
+  # For tests that want a stub of their own.
+  lock2nixStub = stub;
+}

@@ -4,7 +4,7 @@
  * versions are PEP 440 strings as the lock wrote them.
  */
 
-export type FormatId = "poetry";
+export type FormatId = "poetry" | "uv";
 
 /** Where a package's files come from. */
 export type PackageSource =

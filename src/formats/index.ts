@@ -3,10 +3,12 @@ import { basename, dirname, join } from "node:path";
 import { Lock2nixError } from "../errors.js";
 import type { FormatId, Lock } from "../model.js";
 import { readPoetryLock } from "./poetry/index.js";
+import { readUvLock } from "./uv/index.js";
 import type { LockFormat, LockInput } from "./types.js";
 
 export const formats = {
   poetry: { id: "poetry", fileNames: ["poetry.lock"], read: readPoetryLock },
+  uv: { id: "uv", fileNames: ["uv.lock"], read: readUvLock },
 } satisfies Record<FormatId, LockFormat>;
 
 function readOptional(path: string): string | undefined {

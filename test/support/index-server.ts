@@ -212,8 +212,7 @@ export async function startIndexServer(options: IndexServerOptions): Promise<Ind
       typeof fault === "object"
         ? reply(fault.status, "text/plain; charset=utf-8", fault.body ?? "", fault.headers)
         : route(req, path);
-    if (typeof fault === "object") log.fault = "status";
-    if (fault === "truncate") log.fault = "truncate";
+    if (fault) log.fault = typeof fault === "object" ? "status" : fault;
     if (r.status === 200) r.headers.ETag ??= etagOf(r.body);
     const notModified = fault !== "truncate" && r.status === 200 && matchesEtag(req.headers["if-none-match"], r.headers.ETag!);
     log.status = notModified ? 304 : r.status;

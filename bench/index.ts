@@ -90,7 +90,9 @@ function writeProject(releases: Release[], files: Map<string, string>): string {
 
 async function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ seconds: number; rssMB: number }> {
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, ["--import", join(ROOT, "bench", "report-rss.mjs"), join(ROOT, "bin", "lock2nix.js"), ...args], {
+  // BENCH_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the measured runs.
+  const flags = (process.env["BENCH_NODE_FLAGS"] ?? "").split(" ").filter((f) => f !== "");
+  const child = spawn(process.execPath, [...flags, "--import", join(ROOT, "bench", "report-rss.mjs"), join(ROOT, "bin", "lock2nix.js"), ...args], {
     env,
     stdio: ["ignore", "ignore", "pipe"],
   });

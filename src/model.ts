@@ -4,7 +4,7 @@
  * versions are PEP 440 strings as the lock wrote them.
  */
 
-export type FormatId = "poetry" | "uv";
+export type FormatId = "poetry" | "uv" | "pdm" | "pylock";
 
 /** Where a package's files come from. */
 export type PackageSource =

@@ -4,11 +4,15 @@ import { Lock2nixError } from "../errors.js";
 import type { FormatId, Lock } from "../model.js";
 import { readPoetryLock } from "./poetry/index.js";
 import { readUvLock } from "./uv/index.js";
+import { readPdmLock } from "./pdm/index.js";
+import { readPylock } from "./pylock/index.js";
 import type { LockFormat, LockInput } from "./types.js";
 
 export const formats = {
   poetry: { id: "poetry", fileNames: ["poetry.lock"], read: readPoetryLock },
   uv: { id: "uv", fileNames: ["uv.lock"], read: readUvLock },
+  pdm: { id: "pdm", fileNames: ["pdm.lock"], read: readPdmLock },
+  pylock: { id: "pylock", fileNames: ["pylock.toml"], read: readPylock },
 } satisfies Record<FormatId, LockFormat>;
 
 function readOptional(path: string): string | undefined {
@@ -40,7 +44,10 @@ export function locateLock(path: string, format?: FormatId): { file: string; for
     throw new Lock2nixError(`${path}: no lockfile found in this folder (looked for ${names})`);
   }
   if (format) return { file: path, format: formats[format] };
-  const found = all.find((f) => f.fileNames.includes(basename(path)));
+  // PEP 751 also names lockfiles `pylock.<name>.toml`.
+  const found =
+    all.find((f) => f.fileNames.includes(basename(path))) ??
+    (/^pylock\.[^.]+\.toml$/.test(basename(path)) ? formats.pylock : undefined);
   if (!found) {
     throw new Lock2nixError(
       `${path}: cannot tell the lock format from the file name; pass --format (one of ${Object.keys(formats).join(", ")})`,

@@ -7,8 +7,10 @@ import {
   markerEnvironmentFor,
   type MarkerNode,
   markerToString,
+  markerUses,
   NIXPKGS_PYTHON_PATCH_RELEASES,
   parseMarker,
+  specializeMarker,
 } from "../../src/pep/markers.js";
 
 // Vectors below are rewritten from pypa/packaging's tests/test_markers.py.
@@ -395,5 +397,108 @@ describe("markerEnvironmentFor", () => {
     ['implementation_name == "pypy"', "3.12", false],
   ])("%s on python %s is %s", (text, pythonVersion, expected) => {
     expect(evaluateMarkerText(text, markerEnvironmentFor({ pythonVersion, system: "x86_64-linux" }))).toBe(expected);
+  });
+});
+
+describe("PEP 751 lock-file variables: extras and dependency_groups", () => {
+  const LOCK = { lockFile: true } as const;
+  const ctx = (extras: string[], groups: string[]) => ({ extras: new Set(extras), dependencyGroups: new Set(groups) });
+
+  it.each([
+    ["'dev' in dependency_groups", '"dev" in dependency_groups'],
+    ["'Dev_Tools' not in dependency_groups", '"dev-tools" not in dependency_groups'],
+    ['"TOML" in extras', '"toml" in extras'],
+    ["('dev' in dependency_groups) and (python_version >= '3.10')", '"dev" in dependency_groups and python_version >= "3.10"'],
+    ["'a' in extras or 'b' in dependency_groups", '"a" in extras or "b" in dependency_groups'],
+  ])("parses %s in lock-file mode as %s", (text, canonical) => {
+    expect(markerToString(parseMarker(text, LOCK))).toBe(canonical);
+    expect(parseMarker(canonical, LOCK)).toEqual(parseMarker(text, LOCK));
+  });
+
+  it("keeps them unknown outside lock files, as PEP 508 asks", () => {
+    for (const text of ["'dev' in dependency_groups", "'a' in extras"]) {
+      expect(parseError(() => parseMarker(text)).message).toContain("Expected a marker variable or quoted string");
+    }
+  });
+
+  it.each([
+    ["extras == 'a'", "extras", "~".repeat(13) + "^"],
+    ["dependency_groups in 'dev'", "dependency_groups", "~".repeat(26) + "^"],
+    ["'dev' < dependency_groups", "dependency_groups", "~".repeat(25) + "^"],
+    ["extras in dependency_groups", "extras", "~".repeat(27) + "^"],
+    ["os_name == 'a' and 'a' not in extra and 'x' >= extras", "extras", " ".repeat(40) + "~".repeat(13) + "^"],
+  ])("refuses %j: sets are only tested for membership", (text, variable, underline) => {
+    const err = parseError(() => parseMarker(text, LOCK));
+    expect(err.message).toBe(
+      `\`${variable}\` is a set of names: compare it as '<name>' in ${variable} or '<name>' not in ${variable}\n    ${text}\n    ${underline}`,
+    );
+  });
+
+  it.each<[string, string[], string[], boolean]>([
+    ["'dev' in dependency_groups", [], ["dev"], true],
+    ["'dev' in dependency_groups", [], ["default"], false],
+    ["'dev' in dependency_groups", [], [], false],
+    ["'DEV' in dependency_groups", [], ["dev"], true],
+    ["'dev' in dependency_groups", [], ["Dev"], true],
+    ["'dev' not in dependency_groups", [], ["default"], true],
+    ["'dev' not in dependency_groups", [], ["dev", "default"], false],
+    // Membership of the set, never a substring of a member.
+    ["'de' in dependency_groups", [], ["dev"], false],
+    ["'toml' in extras", ["toml"], [], true],
+    ["'toml' in extras", ["tom"], [], false],
+    ["'a' in extras and 'b' in extras", ["a", "b"], [], true],
+    ["'a' in extras and 'b' in extras", ["a"], [], false],
+    ["'a' in extras and 'a' not in dependency_groups", ["a"], ["a"], false],
+    ["('dev' in dependency_groups) and (python_version >= '3.10')", [], ["dev"], true],
+    ["('dev' in dependency_groups) and (python_version >= '3.13')", [], ["dev"], false],
+  ])("%s with extras %j and groups %j is %s", (text, extras, groups, expected) => {
+    expect(evaluateMarker(parseMarker(text, LOCK), env(), undefined, ctx(extras, groups))).toBe(expected);
+    expect(evaluateMarkerText(text, env(), undefined, ctx(extras, groups))).toBe(expected);
+  });
+
+  it("leaves the `extra` variable to the extras argument, apart from the sets", () => {
+    const node = parseMarker("extra == 'x' and 'y' in extras", LOCK);
+    expect(evaluateMarker(node, env(), new Set(["x"]), ctx(["y"], []))).toBe(true);
+    expect(evaluateMarker(node, env(), new Set(["y"]), ctx(["x"], []))).toBe(false);
+  });
+
+  it("is an error to evaluate them without a lock context", () => {
+    const node = parseMarker("'dev' in dependency_groups", LOCK);
+    expect(() => evaluateMarker(node, env())).toThrow(LockError);
+    expect(() => evaluateMarker(node, env())).toThrow(
+      "marker variable `dependency_groups` is only defined when installing from a lock file (PEP 751), and no lock context was given",
+    );
+  });
+
+  it.each<[string, { extras?: string[]; dependencyGroups?: string[] }, string | boolean]>([
+    ["'dev' in dependency_groups", { dependencyGroups: ["dev"] }, true],
+    ["'dev' in dependency_groups", { dependencyGroups: ["default"] }, false],
+    ["('dev' in dependency_groups) and (python_version >= '3.10')", { dependencyGroups: ["dev"] }, 'python_version >= "3.10"'],
+    ["('dev' in dependency_groups) and (python_version >= '3.10')", { dependencyGroups: [] }, false],
+    ["'dev' in dependency_groups or sys_platform == 'win32'", { dependencyGroups: ["dev"] }, true],
+    ["'dev' in dependency_groups or sys_platform == 'win32'", { dependencyGroups: [] }, 'sys_platform == "win32"'],
+    [
+      "('default' in dependency_groups or 'test' in dependency_groups) and 'a' in extras and os_name == 'posix'",
+      { dependencyGroups: ["test"] },
+      '"a" in extras and os_name == "posix"',
+    ],
+    // A variable that is not given stays.
+    ["'a' in extras and 'dev' in dependency_groups", { extras: ["a"] }, '"dev" in dependency_groups'],
+    ["os_name == 'posix'", { extras: [], dependencyGroups: [] }, 'os_name == "posix"'],
+    ["'a' in extras or 'b' in extras", { extras: [] }, false],
+    ["'a' not in extras and 'b' not in extras", { extras: [] }, true],
+  ])("specializes %s with %j to %j", (text, known, expected) => {
+    const result = specializeMarker(parseMarker(text, LOCK), {
+      ...(known.extras ? { extras: new Set(known.extras) } : {}),
+      ...(known.dependencyGroups ? { dependencyGroups: new Set(known.dependencyGroups) } : {}),
+    });
+    expect(typeof result === "boolean" ? result : markerToString(result)).toBe(expected);
+  });
+
+  it("tells which variables a marker uses", () => {
+    const node = parseMarker("os_name == 'posix' and ('a' in extras or python_version < '3.11')", LOCK);
+    expect(markerUses(node, "extras")).toBe(true);
+    expect(markerUses(node, "dependency_groups")).toBe(false);
+    expect(markerUses(node, "python_version")).toBe(true);
   });
 });

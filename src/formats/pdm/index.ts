@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { ParseError } from "../../errors.js";
-import type { Dependency, FormatId, Lock, LockedPackage, RootProject } from "../../model.js";
+import type { Dependency, Lock, LockedPackage, RootProject } from "../../model.js";
 import { DEFAULT_GROUP } from "../../model.js";
 import { normalizeName } from "../../pep/normalize.js";
 import { Fields, isTable } from "../fields.js";
@@ -133,8 +133,7 @@ export function readPdmLock(input: LockInput): Lock {
   }
 
   return {
-    // "pdm" joins FormatId when the lead registers this reader in src/formats/index.ts.
-    format: "pdm" as FormatId,
+    format: "pdm",
     file: path,
     sha256: createHash("sha256").update(text).digest("hex"),
     lockVersion,

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { ParseError } from "../../errors.js";
-import type { Dependency, FormatId, Lock, LockedPackage, RootProject } from "../../model.js";
+import type { Dependency, Lock, LockedPackage, RootProject } from "../../model.js";
 import { DEFAULT_GROUP } from "../../model.js";
 import { markerUses, type MarkerNode } from "../../pep/markers.js";
 import { isValidName, normalizeName } from "../../pep/normalize.js";
@@ -178,8 +178,7 @@ export function readPylock(input: LockInput): Lock {
   const packages = entries.map((e) => e.package);
   packages.sort((a, b) => (a.name === b.name ? a.version.localeCompare(b.version) : a.name < b.name ? -1 : 1));
   return {
-    // "pylock" joins FormatId when the lead registers this reader in src/formats/index.ts.
-    format: "pylock" as FormatId,
+    format: "pylock",
     file: path,
     sha256: createHash("sha256").update(text).digest("hex"),
     lockVersion,

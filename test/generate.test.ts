@@ -49,7 +49,7 @@ function lockDir(files: Record<string, string>): string {
 }
 
 const EXPECTED_ERRORS: Record<string, RegExp> = {
-  "poetry-poetry-2019": /the lock gives hashes without file names for .*pytest 4\.6\.5.*; matching them to files needs the package index, and --offline forbids asking it \(nothing cached\)/,
+  "poetry-poetry-2019": /the lock gives no file names for .*pytest 4\.6\.5.*; finding their files needs the package index, and --offline forbids asking it \(nothing cached\)/,
   "poetry-p2n-file-src-deps-level2": /file-src-deps 0\.1\.0 is a local directory dependency at \.\.\/file-src-deps, which does not exist/,
 };
 

@@ -49,13 +49,26 @@ async function filesOf(pkg: LockedPackage, ctx: LocateContext): Promise<{ index:
  * the resolver chooses by file name.
  */
 export async function nameArtifactsByHash(lock: Lock, ctx: LocateContext): Promise<void> {
-  const unnamed = lock.packages.filter((p) => p.artifacts.some((a) => a.filename === ""));
+  const unnamed = lock.packages.filter(
+    (p) => p.artifacts.some((a) => a.filename === "") || (p.source.kind === "index" && p.artifacts.length === 0),
+  );
   const missing: string[] = [];
   await Promise.all(
     unnamed.map(async (pkg) => {
       const found = await filesOf(pkg, ctx);
       if (!found) {
         missing.push(`${pkg.name} ${pkg.version}`);
+        return;
+      }
+      if (pkg.artifacts.length === 0) {
+        // A pin without hashes (a requirements file without --hash): the index's files and hashes it is.
+        pkg.artifacts = found.files.map((f) => ({ filename: f.filename, url: f.url, ...(f.sha256 ? { sha256: f.sha256 } : {}) }));
+        if (pkg.artifacts.length === 0) {
+          throw new LockError(`${pkg.name} ${pkg.version}: index ${found.index.name} (${redactUrl(found.index.url)}) has no files for this release`, {
+            file: lock.file,
+            package: pkg.name,
+          });
+        }
         return;
       }
       const byHash = new Map(found.files.filter((f) => f.sha256).map((f) => [f.sha256 as string, f]));
@@ -75,7 +88,7 @@ export async function nameArtifactsByHash(lock: Lock, ctx: LocateContext): Promi
   );
   if (missing.length > 0) {
     throw new LockError(
-      `the lock gives hashes without file names for ${missing.sort().join(", ")}; matching them to files needs the package index${ctx.offline ? ", and --offline forbids asking it (nothing cached)" : ""}`,
+      `the lock gives no file names for ${missing.sort().join(", ")}; finding their files needs the package index${ctx.offline ? ", and --offline forbids asking it (nothing cached)" : ""}`,
       { file: lock.file },
     );
   }

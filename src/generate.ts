@@ -68,7 +68,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       onLookup: () => options.onProgress?.(++done, total()),
     });
   const warnings: string[] = [];
-  const ctx = { client, settings: indexUrl ? { indexUrl } : {}, offline, warnings, http };
+  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  const ctx = { client, settings: indexUrl ? { indexUrl } : {}, offline, warnings, http, cacheDir };
   try {
     await nameArtifactsByHash(lock, ctx);
     const resolution = resolveLock(lock, {

@@ -4,7 +4,7 @@
  * versions are PEP 440 strings as the lock wrote them.
  */
 
-export type FormatId = "poetry" | "uv" | "pdm" | "pylock";
+export type FormatId = "poetry" | "uv" | "pdm" | "pylock" | "pipenv" | "requirements";
 
 /** Where a package's files come from. */
 export type PackageSource =
@@ -62,6 +62,8 @@ export interface LockedPackage {
   marker?: string;
   /** The package's own python requirement (PEP 440 specifier), informational. */
   requiresPython?: string;
+  /** pip's --only-binary / --no-binary verdict: only this kind of file may be used. */
+  only?: "wheel" | "sdist";
 }
 
 export interface RootProject {
@@ -76,6 +78,11 @@ export interface RootProject {
   groups: Record<string, Dependency[]>;
   /** The project's own extras -> the dependencies they add. */
   extras: Record<string, Dependency[]>;
+  /**
+   * Further indexes to look in when a package's own index lacks its release
+   * (pip's --extra-index-url), in order.
+   */
+  indexes?: Array<{ url: string; name: string }>;
 }
 
 export interface Lock {

@@ -71,7 +71,20 @@ function srcAndFormat(v: Variant, outputDir: string): Array<[string, NixExpr | u
         ["pyproject", bool(true)],
         [
           "src",
-          apply("builtins.fetchGit", attrs([["url", str(s.url)], ["rev", str(s.commit)], ["allRefs", bool(true)]])),
+          s.hash
+            ? apply(
+                "fetchgit",
+                attrs([
+                  // Named `source` so sourceRoot below can name the subdirectory.
+                  ["name", s.subdirectory ? str("source") : undefined],
+                  ["url", str(s.url)],
+                  ["rev", str(s.commit)],
+                  ["hash", str(s.hash)],
+                  // nixpkgs' default is true; the hash was computed without submodules.
+                  ["fetchSubmodules", bool(false)],
+                ]),
+              )
+            : apply("builtins.fetchGit", attrs([["url", str(s.url)], ["rev", str(s.commit)], ["allRefs", bool(true)]])),
         ],
         ["sourceRoot", s.subdirectory ? str(`source/${s.subdirectory}`) : undefined],
         ["build-system", buildSystem()],

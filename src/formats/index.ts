@@ -6,6 +6,8 @@ import { readPoetryLock } from "./poetry/index.js";
 import { readUvLock } from "./uv/index.js";
 import { readPdmLock } from "./pdm/index.js";
 import { readPylock } from "./pylock/index.js";
+import { readPipfileLock } from "./pipenv/index.js";
+import { readRequirements } from "./requirements/index.js";
 import type { LockFormat, LockInput } from "./types.js";
 
 export const formats = {
@@ -13,6 +15,9 @@ export const formats = {
   uv: { id: "uv", fileNames: ["uv.lock"], read: readUvLock },
   pdm: { id: "pdm", fileNames: ["pdm.lock"], read: readPdmLock },
   pylock: { id: "pylock", fileNames: ["pylock.toml"], read: readPylock },
+  pipenv: { id: "pipenv", fileNames: ["Pipfile.lock"], read: readPipfileLock },
+  // Last: a folder holding a real lock and a requirements.txt means the lock.
+  requirements: { id: "requirements", fileNames: ["requirements.txt"], read: (input) => readRequirements(input) },
 } satisfies Record<FormatId, LockFormat>;
 
 function readOptional(path: string): string | undefined {
@@ -47,7 +52,8 @@ export function locateLock(path: string, format?: FormatId): { file: string; for
   // PEP 751 also names lockfiles `pylock.<name>.toml`.
   const found =
     all.find((f) => f.fileNames.includes(basename(path))) ??
-    (/^pylock\.[^.]+\.toml$/.test(basename(path)) ? formats.pylock : undefined);
+    (/^pylock\.[^.]+\.toml$/.test(basename(path)) ? formats.pylock : undefined) ??
+    (/^requirements-.+\.txt$/.test(basename(path)) ? formats.requirements : undefined);
   if (!found) {
     throw new Lock2nixError(
       `${path}: cannot tell the lock format from the file name; pass --format (one of ${Object.keys(formats).join(", ")})`,

@@ -58,13 +58,14 @@ export function chooseArtifact(
   preferWheels: boolean,
 ): ChosenArtifact | NoArtifact {
   const wheelTarget = { pythonVersion: target.python, system: target.system };
-  const sdist = sdists(pkg)[0];
-  const wheel = bestWheel(wheels(pkg.artifacts), wheelTarget);
+  const sdist = pkg.only === "wheel" ? undefined : sdists(pkg)[0];
+  const wheel = pkg.only === "sdist" ? undefined : bestWheel(wheels(pkg.artifacts), wheelTarget);
   const pick = preferWheels ? (wheel ?? sdist) : (sdist ?? wheel);
   if (!pick) {
     const names = pkg.artifacts.map((a) => a.filename).join(", ");
+    const only = pkg.only ? ` that the lock allows (only ${pkg.only === "wheel" ? "wheels: --only-binary" : "sdists: --no-binary"})` : "";
     return {
-      reason: `${pkg.name} ${pkg.version} has no sdist and no wheel for python ${target.python} on ${target.system} (files: ${names})`,
+      reason: `${pkg.name} ${pkg.version} has no sdist and no wheel${only} for python ${target.python} on ${target.system} (files: ${names})`,
     };
   }
   const where = urlFor(pkg, pick);

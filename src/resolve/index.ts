@@ -22,7 +22,8 @@ export interface ResolveOptions {
 
 export type BuildSource =
   | { kind: "artifact"; artifact: ChosenArtifact }
-  | { kind: "git"; url: string; commit: string; subdirectory?: string }
+  /** `hash` is the NAR sha256 (SRI) of the checkout without `.git`, once computed. */
+  | { kind: "git"; url: string; commit: string; subdirectory?: string; hash?: string }
   /** A local file or folder; `path` is absolute. */
   | { kind: "path"; path: string; sha256?: string; format: "sdist" | "wheel" | "directory" }
   | { kind: "missing"; reason: string };
@@ -91,7 +92,8 @@ function walkTarget(lock: Lock, target: Target, groups: string[], rootExtras: st
     ...(group === DEFAULT_GROUP ? rootExtras.flatMap((e) => lock.root.extras[normalizeExtra(e)] ?? []) : []),
   ];
   const roots = new Map<string, string[]>();
-  for (const group of groups) {
+  // Main first: where groups pin one name differently (Pipfile.lock categories), its pin wins, as `pipenv install --dev` does.
+  for (const group of [DEFAULT_GROUP, ...groups.filter((g) => g !== DEFAULT_GROUP)]) {
     const names: string[] = [];
     for (const dep of rootEdges(group)) {
       if (!markers.holds(dep.marker, rootExtraSet)) continue;
@@ -187,7 +189,7 @@ function buildSource(pkg: LockedPackage, target: Target, lock: Lock, preferWheel
     default: {
       if (pkg.artifacts.some((a) => a.filename === "")) {
         throw new LockError(
-          `${pkg.name} ${pkg.version}: the lock gives sha256 hashes without file names (Poetry 0.12's [metadata.hashes]); matching them to files needs the package index, which this run may not use (--offline)`,
+          `${pkg.name} ${pkg.version}: the lock gives sha256 hashes without file names (Poetry 0.12's [metadata.hashes], Pipfile.lock); matching them to files needs the package index, which this run may not use (--offline)`,
           { file: lock.file, package: pkg.name },
         );
       }

@@ -1,6 +1,10 @@
 import { createHash } from "node:crypto";
-import { LockError } from "../errors.js";
+import { join } from "node:path";
+import pLimit from "p-limit";
+import { Lock2nixError, LockError } from "../errors.js";
+import { gitSourceHash } from "../index/git.js";
 import { OfflineMiss } from "../index/client.js";
+import { IndexError } from "../index/http.js";
 import { redactUrl } from "../index/credentials.js";
 import type { HttpClient } from "../index/http.js";
 import { isPypiIndex } from "../index/pypi-urls.js";
@@ -20,6 +24,8 @@ export interface LocateContext {
   warnings: string[];
   /** For files neither the lock nor the index hashes; absent offline. */
   http?: HttpClient;
+  /** lock2nix's cache folder; git hashes are kept under `git/`. */
+  cacheDir?: string;
 }
 
 /** The index a package's files are asked of. */
@@ -32,15 +38,28 @@ export function indexFor(source: Extract<PackageSource, { kind: "index" }>, sett
   return { name: source.name ?? new URL(source.url).hostname, url: source.url, pypiJson: false };
 }
 
-async function filesOf(pkg: LockedPackage, ctx: LocateContext): Promise<{ index: IndexLocation; files: IndexFile[] } | undefined> {
+async function filesOf(
+  pkg: LockedPackage,
+  ctx: LocateContext,
+  extraIndexes: Array<{ url: string; name: string }> = [],
+): Promise<{ index: IndexLocation; files: IndexFile[] } | undefined> {
   if (pkg.source.kind !== "index") return undefined;
-  const index = indexFor(pkg.source, ctx.settings);
-  try {
-    return { index, files: await ctx.client.releaseFiles(index, pkg.name, pkg.version) };
-  } catch (err) {
-    if (err instanceof OfflineMiss) return undefined;
-    throw err;
+  const indexes = [
+    indexFor(pkg.source, ctx.settings),
+    // pip looks in every index; the extra ones only serve what the first lacks.
+    ...extraIndexes.map((i) => ({ name: i.name, url: i.url, pypiJson: false })),
+  ];
+  for (const [i, index] of indexes.entries()) {
+    try {
+      const files = await ctx.client.releaseFiles(index, pkg.name, pkg.version);
+      if (files.length > 0 || i === indexes.length - 1) return { index, files };
+    } catch (err) {
+      if (err instanceof OfflineMiss) return undefined;
+      const notFound = err instanceof IndexError && / is not on index /.test(err.message);
+      if (!notFound || i === indexes.length - 1) throw err;
+    }
   }
+  return undefined;
 }
 
 /**
@@ -55,7 +74,7 @@ export async function nameArtifactsByHash(lock: Lock, ctx: LocateContext): Promi
   const missing: string[] = [];
   await Promise.all(
     unnamed.map(async (pkg) => {
-      const found = await filesOf(pkg, ctx);
+      const found = await filesOf(pkg, ctx, lock.root.indexes);
       if (!found) {
         missing.push(`${pkg.name} ${pkg.version}`);
         return;
@@ -110,7 +129,7 @@ export async function locateArtifacts(lock: Lock, resolution: Resolution, ctx: L
       if (!pkg) continue;
       jobs.push(
         (async () => {
-          const found = await filesOf(pkg, ctx);
+          const found = await filesOf(pkg, ctx, lock.root.indexes);
           if (found) {
             for (const file of found.files) {
               if (file.yanked) {
@@ -148,6 +167,52 @@ export async function locateArtifacts(lock: Lock, resolution: Resolution, ctx: L
   }
   await Promise.all(jobs);
   await hashUnhashed(resolution, ctx, lock);
+  await hashGitSources(resolution, ctx, lock);
+}
+
+/**
+ * Git sources get the hash nixpkgs' fetchgit will check, computed here
+ * from a checkout, so evaluating the output never fetches. Offline, they
+ * keep `builtins.fetchGit` (pinned by commit, fetched at evaluation).
+ */
+async function hashGitSources(resolution: Resolution, ctx: LocateContext, lock: Lock): Promise<void> {
+  const limit = pLimit(4);
+  const hashes = new Map<string, Promise<string>>();
+  const offline: string[] = [];
+  const jobs: Array<Promise<void>> = [];
+  for (const [name, builds] of resolution.packages) {
+    for (const build of builds.values()) {
+      const source = build.source;
+      if (source.kind !== "git") continue;
+      if (ctx.offline) {
+        offline.push(name);
+        continue;
+      }
+      const key = `${source.url} ${source.commit}`;
+      let pending = hashes.get(key);
+      if (!pending) {
+        pending = limit(() => gitSourceHash({ url: source.url, commit: source.commit, ...(ctx.cacheDir ? { cacheDir: join(ctx.cacheDir, "git") } : {}) }));
+        hashes.set(key, pending);
+      }
+      jobs.push(
+        pending.then(
+          (hash) => {
+            build.source = { ...source, hash };
+          },
+          (err: unknown) => {
+            if (err instanceof Lock2nixError) throw new LockError(`${name} ${build.version}: ${err.message}`, { file: lock.file, package: name });
+            throw err;
+          },
+        ),
+      );
+    }
+  }
+  await Promise.all(jobs);
+  if (offline.length > 0) {
+    ctx.warnings.push(
+      `git dependencies are not hashed offline, so they use builtins.fetchGit, which fetches while Nix evaluates: ${[...new Set(offline)].sort().join(", ")}; run without --offline to pin them with fetchgit and a sha256`,
+    );
+  }
 }
 
 /** Downloads and hashes files that neither the lock nor the index pins. */

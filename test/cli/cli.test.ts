@@ -39,7 +39,7 @@ describe("lock2nix CLI", () => {
     [["generate", "--bogus"], "Unknown option '--bogus'"],
     [["generate", "--system", "riscv64-linux"], "--system riscv64-linux: expected one of x86_64-linux, aarch64-linux, x86_64-darwin, aarch64-darwin"],
     [["generate", "--python", "three"], "--python three: expected a CPython minor version such as 3.12"],
-    [["generate", "--format", "npm"], "--format npm: expected one of poetry, uv, pdm, pylock"],
+    [["generate", "--format", "npm"], "--format npm: expected one of poetry, uv, pdm, pylock, pipenv, requirements"],
   ])("exits 2 on wrong usage: %j", async (argv, message) => {
     const dir = join(CORPUS, "poetry-p2n-legacy");
     const args = argv[0] === "generate" ? [...argv, dir] : argv;
@@ -80,7 +80,7 @@ describe("lock2nix CLI", () => {
 
   it("says what it looked for in a folder without a lockfile", async () => {
     const dir = tempDir();
-    expect((await run("generate", dir)).stderr).toBe(`lock2nix: error: ${dir}: no lockfile found in this folder (looked for poetry.lock, uv.lock, pdm.lock, pylock.toml)\n`);
+    expect((await run("generate", dir)).stderr).toBe(`lock2nix: error: ${dir}: no lockfile found in this folder (looked for poetry.lock, uv.lock, pdm.lock, pylock.toml, Pipfile.lock, requirements.txt)\n`);
   });
 
   it("runs as the built `lock2nix` binary", async () => {

@@ -272,3 +272,20 @@ describe("index client against a loopback index", () => {
     expect(existsSync(out)).toBe(false);
   }, 20_000);
 });
+
+describe("requirements files against loopback indexes", () => {
+  it("finds a release on an --extra-index-url when the first index lacks it, and honours --only-binary", async () => {
+    const first = await serve({ files: [FILES[0] as IndexFile] });
+    const extra = await serve({ files: [file("beta", "2.0", "beta-2.0.tar.gz"), file("beta", "2.0", "beta-2.0-py3-none-any.whl")] });
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, "requirements.txt"),
+      `--index-url ${first.simpleUrl}\n--extra-index-url ${extra.simpleUrl}\n--only-binary beta\nalpha==1.0.0\nbeta==2.0\n`,
+    );
+    const { nix } = await gen({ path: dir });
+    expect(nix).toContain(`url = "${first.fileUrl("alpha-1.0.0.tar.gz")}";`);
+    // --only-binary beta: the wheel, though lock2nix prefers sdists by default.
+    expect(nix).toContain(`url = "${extra.fileUrl("beta-2.0-py3-none-any.whl")}";`);
+    expect(nix).not.toContain("beta-2.0.tar.gz");
+  });
+});

@@ -1,0 +1,264 @@
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readLock } from "../../src/formats/index.js";
+import { generate } from "../../src/generate.js";
+import type { Lock } from "../../src/model.js";
+import {
+  buildFixturePackages,
+  distName,
+  FIXTURE_SPECS,
+  PYTHON,
+  removeFixtures,
+  REQUIRES_PYTHON,
+  type FixturePackage,
+  type FixtureSet,
+} from "../support/fixture-packages.js";
+import { startIndexServer, type IndexServer } from "../support/index-server.js";
+import { writePdmLock, writePdmPyproject, writePylock, writeUvLock, type LockIndex, type LockRoot } from "../support/lock-writers.js";
+import { NIX_SKIP_REASON, tempDir } from "../helpers.js";
+import { nixBuild, runPython } from "./nix-build.js";
+
+/**
+ * uv.lock, pdm.lock and pylock.toml, written the way uv, pdm, pip and uv's
+ * export write them, read back by lock2nix, and (with Nix) built in Nix's
+ * sandbox from a loopback index, the way sandbox.test.ts does for poetry.lock.
+ */
+const SYSTEM = process.arch === "arm64" ? "aarch64-linux" : "x86_64-linux";
+const IMPORTABLE = ["alpha", "beta", "gamma", "delta", "cycle_a", "cycle_b"];
+/** Everything alpha and cycle-a reach in any environment; epsilon only on win32. */
+const UNIVERSAL = ["alpha", "beta", "cycle-a", "cycle-b", "delta", "epsilon", "gamma"];
+/** What pip installs on Linux: epsilon's marker is false there. */
+const ON_LINUX = UNIVERSAL.filter((n) => n !== "epsilon");
+
+const ROOT: LockRoot = {
+  name: "e2e-app",
+  version: "0.1.0",
+  requiresPython: ">=3.11",
+  dependencies: [
+    { name: "alpha", specifier: ">=1.0.0" },
+    { name: "cycle-a", specifier: ">=1.0.0" },
+  ],
+};
+
+type Format = "uv" | "pdm" | "pylock-pip" | "pylock-uv";
+
+/** A project folder holding the lock (and pdm's pyproject.toml) as the tool writes it. */
+function project(format: Format, packages: FixturePackage[], index: LockIndex): string {
+  const dir = tempDir("lock2nix-formats-");
+  const options = { root: ROOT, index };
+  switch (format) {
+    case "uv":
+      writeFileSync(join(dir, "uv.lock"), writeUvLock(packages, options));
+      break;
+    case "pdm":
+      writeFileSync(join(dir, "pdm.lock"), writePdmLock(packages, options));
+      writeFileSync(join(dir, "pyproject.toml"), writePdmPyproject(packages, options));
+      break;
+    case "pylock-pip":
+      writeFileSync(join(dir, "pylock.toml"), writePylock(packages, { ...options, createdBy: "pip" }));
+      break;
+    case "pylock-uv":
+      writeFileSync(join(dir, "pylock.toml"), writePylock(packages, { ...options, createdBy: "uv" }));
+      break;
+  }
+  return dir;
+}
+
+const LOCK_FILE: Record<Format, string> = { uv: "uv.lock", pdm: "pdm.lock", "pylock-pip": "pylock.toml", "pylock-uv": "pylock.toml" };
+
+// ---- without Nix: the readers read what the writers write ----
+
+/** The fixture packages with made-up files: no Python build needed. */
+function syntheticPackages(): FixturePackage[] {
+  return FIXTURE_SPECS.map((spec) => {
+    const dist = distName(spec.name);
+    const names = [`${dist}-${spec.version}.tar.gz`, ...(spec.sdistOnly ? [] : [`${dist}-${spec.version}-py3-none-any.whl`])];
+    return {
+      ...spec,
+      module: dist,
+      description: `lock2nix test fixture ${spec.name}`,
+      requiresPython: REQUIRES_PYTHON,
+      files: names.map((filename) => ({
+        name: spec.name,
+        version: spec.version,
+        filename,
+        sha256: createHash("sha256").update(filename).digest("hex"),
+        kind: filename.endsWith(".whl") ? ("wheel" as const) : ("sdist" as const),
+        size: 1000 + filename.length,
+        path: "",
+      })),
+    };
+  });
+}
+
+const FAKE_INDEX: LockIndex = {
+  simpleUrl: "http://127.0.0.1:9/simple/",
+  fileUrl: (filename) => `http://127.0.0.1:9/files/${filename}`,
+};
+
+interface Shape {
+  name: string;
+  version: string;
+  files: Array<[string, string | undefined, string | undefined]>;
+}
+
+const shape = (lock: Lock): Shape[] =>
+  lock.packages.map((p) => ({
+    name: p.name,
+    version: p.version,
+    files: p.artifacts.map((a): [string, string | undefined, string | undefined] => [a.filename, a.sha256, a.url]).sort(),
+  }));
+
+function expected(packages: FixturePackage[], names: string[], files: (pkg: FixturePackage) => FixturePackage["files"], urls: boolean): Shape[] {
+  return names.map((name) => {
+    const pkg = packages.find((p) => p.name === name) as FixturePackage;
+    return {
+      name,
+      version: pkg.version,
+      files: files(pkg)
+        .map((f): [string, string | undefined, string | undefined] => [f.filename, f.sha256, urls ? FAKE_INDEX.fileUrl(f.filename) : undefined])
+        .sort(),
+    };
+  });
+}
+
+/** Python's own TOML parser (strict TOML 1.0) agrees the text is TOML. */
+function pythonParses(file: string): void {
+  if (!existsSync(PYTHON)) return;
+  const res = spawnSync(PYTHON, ["-c", "import sys, tomllib; tomllib.load(open(sys.argv[1], 'rb'))", file], { encoding: "utf8" });
+  expect(res.status, res.stderr).toBe(0);
+}
+
+describe("lock writers: the readers read back what uv, pdm and pip write", () => {
+  const packages = syntheticPackages();
+  const all = (p: FixturePackage) => p.files;
+  const dep = (lock: Lock, from: string) => lock.packages.find((p) => p.name === from);
+
+  it("uv.lock: packages, files, URLs and hashes, extras and markers", () => {
+    const dir = project("uv", packages, FAKE_INDEX);
+    pythonParses(join(dir, "uv.lock"));
+    const lock = readLock(dir);
+    expect(lock.format).toBe("uv");
+    expect(lock.lockVersion).toBe("1, revision 3");
+    expect(shape(lock)).toEqual(expected(packages, UNIVERSAL, all, true));
+    expect(lock.packages.every((p) => p.source.kind === "index" && p.source.url === "http://127.0.0.1:9/simple")).toBe(true);
+    expect(dep(lock, "alpha")?.dependencies).toEqual([
+      { name: "beta", extras: [] },
+      { name: "epsilon", extras: [], marker: 'sys_platform == "win32"' },
+      { name: "gamma", extras: ["fast"] },
+    ]);
+    expect(dep(lock, "gamma")?.extras).toEqual({ fast: [{ name: "delta", extras: [] }] });
+    expect(lock.root.name).toBe("e2e-app");
+    expect(lock.root.requiresPython).toEqual([">=3.11"]);
+    expect(lock.root.groups["main"]?.map((d) => d.name)).toEqual(["alpha", "cycle-a"]);
+    expect(lock.warnings).toEqual([]);
+  });
+
+  it("uv.lock with an editable root: the project is not a package to build", () => {
+    const dir = tempDir("lock2nix-formats-");
+    writeFileSync(join(dir, "uv.lock"), writeUvLock(packages, { root: ROOT, index: FAKE_INDEX, rootSource: "editable" }));
+    const lock = readLock(dir);
+    expect(lock.packages.map((p) => p.name)).toEqual(UNIVERSAL);
+    expect(lock.root.groups["main"]?.map((d) => d.name)).toEqual(["alpha", "cycle-a"]);
+  });
+
+  it("pdm.lock: packages and hashes (URLs left to the index in pyproject.toml), extras entries merged, inherited markers", () => {
+    const dir = project("pdm", packages, FAKE_INDEX);
+    pythonParses(join(dir, "pdm.lock"));
+    pythonParses(join(dir, "pyproject.toml"));
+    const lock = readLock(dir);
+    expect(lock.format).toBe("pdm");
+    expect(lock.lockVersion).toBe("4.5.0");
+    expect(shape(lock)).toEqual(expected(packages, UNIVERSAL, all, false));
+    expect(lock.packages.every((p) => JSON.stringify(p.source) === JSON.stringify({ kind: "index", url: "http://127.0.0.1:9/simple", name: "pypi" }))).toBe(true);
+    expect(dep(lock, "epsilon")?.marker).toBe('sys_platform == "win32"');
+    expect(dep(lock, "gamma")?.extras).toEqual({ fast: [{ name: "delta", extras: [] }] });
+    expect(dep(lock, "alpha")?.dependencies.map((d) => [d.name, d.extras, d.marker ?? null, d.specifier ?? null])).toEqual([
+      ["beta", [], null, ">=1"],
+      ["epsilon", [], 'sys_platform == "win32"', null],
+      ["gamma", ["fast"], null, null],
+    ]);
+    expect(lock.root.groups["main"]?.map((d) => `${d.name}${d.specifier ?? ""}`)).toEqual(["alpha>=1.0.0", "cycle-a>=1.0.0"]);
+    expect(lock.root.requiresPython).toEqual([">=3.11"]);
+    expect(lock.warnings).toEqual([]);
+  });
+
+  it("pylock.toml by pip: what Linux installs, one wheel each, with its URL and hash", () => {
+    const dir = project("pylock-pip", packages, FAKE_INDEX);
+    pythonParses(join(dir, "pylock.toml"));
+    const lock = readLock(dir);
+    expect(lock.format).toBe("pylock");
+    const wheels = (p: FixturePackage) => p.files.filter((f) => f.kind === "wheel");
+    expect(shape(lock)).toEqual(expected(packages, ON_LINUX, wheels, true));
+    expect(lock.root.groups["main"]?.map((d) => d.name)).toEqual(ON_LINUX);
+    expect(lock.warnings).toEqual([]);
+  });
+
+  it("pylock.toml by uv export: every environment, markers, index, sdists and wheels", () => {
+    const dir = project("pylock-uv", packages, FAKE_INDEX);
+    pythonParses(join(dir, "pylock.toml"));
+    const lock = readLock(dir);
+    expect(shape(lock)).toEqual(expected(packages, UNIVERSAL, all, true));
+    expect(lock.packages.every((p) => p.source.kind === "index" && p.source.url === "http://127.0.0.1:9/simple")).toBe(true);
+    expect(dep(lock, "epsilon")?.marker).toBe('sys_platform == "win32"');
+    expect(lock.root.requiresPython).toEqual([">=3.11"]);
+    expect(lock.root.groups["main"]?.map((d) => [d.name, d.marker ?? null])).toEqual(
+      UNIVERSAL.map((n) => [n, n === "epsilon" ? 'sys_platform == "win32"' : null]),
+    );
+    expect(lock.warnings).toEqual([]);
+  });
+});
+
+// ---- with Nix: generate, build in the sandbox, import ----
+
+describe.skipIf(NIX_SKIP_REASON)("uv.lock, pdm.lock and pylock.toml build in the Nix sandbox", () => {
+  let fixtures: FixtureSet;
+  let index: IndexServer;
+
+  beforeAll(async () => {
+    fixtures = await buildFixturePackages();
+    index = await startIndexServer({ files: fixtures.indexFiles });
+  });
+
+  afterAll(async () => {
+    await index?.close();
+    removeFixtures();
+  });
+
+  it.each([
+    // [format, prefer wheels, pass the index as --index-url, built from wheels]
+    ["uv", false, false, false],
+    ["uv", true, false, true],
+    ["pdm", false, false, false],
+    // pip records no index: run as `PIP_INDEX_URL=<loopback> lock2nix`, as pip itself was.
+    ["pylock-pip", false, true, true],
+    ["pylock-uv", false, false, false],
+  ] as const)("%s (prefer wheels: %s, index URL given: %s): builds env and imports every package", async (format, preferWheels, giveIndex, fromWheels) => {
+    const dir = project(format, fixtures.packages, index);
+    expect(readLock(join(dir, LOCK_FILE[format])).warnings).toEqual([]);
+    const out = join(dir, "lock.nix");
+    const { nix, warnings } = await generate({
+      path: dir,
+      output: out,
+      python: "3.11",
+      systems: [SYSTEM],
+      preferWheels,
+      cacheDir: tempDir(),
+      ...(giveIndex ? { indexUrl: index.simpleUrl } : {}),
+    });
+    expect(warnings).toEqual([]);
+    writeFileSync(out, nix);
+    const built = await nixBuild(out, "env", { outLink: join(dir, "result") });
+    expect(built.ok, built.log).toBe(true);
+    const imported = runPython(built.out, `import ${IMPORTABLE.join(", ")}; print(alpha.NAME, beta.VERSION, delta.VERSION, cycle_b.NAME)`);
+    expect(imported.output.trim()).toBe("alpha 1.2.0 2.0.0 cycle-b");
+    // epsilon is locked (except by pip, which locks one environment) but its marker is false here: not installed.
+    expect(runPython(built.out, "import epsilon").output).toContain("ModuleNotFoundError");
+    const text = readFileSync(out, "utf8");
+    expect(text.includes('format = "wheel";')).toBe(fromWheels);
+    expect(text.includes("pyproject = true;")).toBe(!fromWheels);
+  }, 600_000);
+});

@@ -12,7 +12,7 @@
 }:
 
 let
-  inherit (pkgs) lib fetchurl;
+  inherit (pkgs) lib fetchurl fetchgit;
   system = pkgs.stdenv.hostPlatform.system;
   # Build backends and hooks come from the interpreter's own set, never from the
   # lock, so a lock that pins setuptools or packaging cannot make them depend on themselves.

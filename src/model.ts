@@ -10,6 +10,8 @@ export type FormatId = "poetry" | "uv" | "pdm" | "pylock" | "pipenv" | "requirem
 export type PackageSource =
   /** A PEP 503/691 package index; `url` is its simple API root. PyPI is `https://pypi.org/simple`. */
   | { kind: "index"; url: string; name?: string }
+  /** Files at the URLs the lock gives for each, with no index to ask (PEP 751 without `index`). */
+  | { kind: "urls" }
   /** A single archive at a URL (poetry `type = "url"`, PEP 508 `name @ https://…`). */
   | { kind: "url"; url: string; subdirectory?: string }
   /** A git repository at a full commit. */
@@ -62,6 +64,12 @@ export interface LockedPackage {
   marker?: string;
   /** The package's own python requirement (PEP 440 specifier), informational. */
   requiresPython?: string;
+  /**
+   * The lock does not record this package's dependencies (Pipfile.lock,
+   * requirements files, PEP 751 without `dependencies`): every package is
+   * installed beside it, and the build must not check for them.
+   */
+  unknownDependencies?: boolean;
   /** pip's --only-binary / --no-binary verdict: only this kind of file may be used. */
   only?: "wheel" | "sdist";
 }

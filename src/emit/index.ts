@@ -51,6 +51,7 @@ interface Variant {
   source: BuildSource;
   version: string;
   droppedForCycle: string[];
+  unknownDependencies: boolean;
   linux: boolean;
 }
 
@@ -131,6 +132,7 @@ function derivation(name: string, builds: Map<NixSystem, PackageBuild>, outputDi
     source: b.source,
     version: b.version,
     droppedForCycle: b.droppedForCycle,
+    unknownDependencies: b.unknownDependencies,
     linux: isLinux(system) && b.source.kind === "artifact" && b.source.artifact.binary,
   });
   const key = (v: Variant) => JSON.stringify(v);
@@ -152,8 +154,8 @@ function derivation(name: string, builds: Map<NixSystem, PackageBuild>, outputDi
         ["version", str(b.version)],
         ...srcAndFormat(v, outputDir),
         ["dependencies", nonEmpty(perSystemList(deps, (n) => select("final", n)))],
-        // The runtime check would look for the edge left out to break a cycle.
-        ["dontCheckRuntimeDeps", b.droppedForCycle.length > 0 && !wheel ? bool(true) : undefined],
+        // The runtime check would look for an edge left out to break a cycle, or one the lock never recorded.
+        ["dontCheckRuntimeDeps", (b.droppedForCycle.length > 0 || b.unknownDependencies) && !wheel ? bool(true) : undefined],
       ]),
     );
   };

@@ -1,21 +1,20 @@
-import TOML from "@iarna/toml";
+import { parse, TomlError } from "smol-toml";
 import { ParseError } from "../errors.js";
 
 export type TomlTable = Record<string, unknown>;
 
-/** Parses TOML, turning the parser's error into a ParseError with line and column. */
+/**
+ * Parses TOML, turning the parser's error into a ParseError with line and column.
+ * smol-toml replaced @iarna/toml here: it parses the corpus' largest lock
+ * (uv-pydantic-ai, 1.5 MB) several times faster (see README, Benchmark).
+ */
 export function parseToml(text: string, file: string): TomlTable {
   try {
-    return TOML.parse(text) as TomlTable;
+    return parse(text) as TomlTable;
   } catch (err) {
-    const e = err as { line?: number; col?: number; message?: string; fromTOML?: boolean };
-    if (!e.fromTOML) throw err;
-    // @iarna/toml counts lines and columns from 0 and appends a code excerpt.
-    const headline = (e.message ?? "invalid TOML").split(" at row ")[0];
-    throw new ParseError(`not valid TOML: ${headline}`, {
-      file,
-      line: (e.line ?? 0) + 1,
-      column: (e.col ?? 0) + 1,
-    });
+    if (!(err instanceof TomlError)) throw err;
+    // The message ends with a code excerpt; the first line says what went wrong.
+    const headline = (err.message.split("\n")[0] ?? "invalid TOML").replace(/^Invalid TOML document: /, "");
+    throw new ParseError(`not valid TOML: ${headline}`, { file, line: err.line, column: err.column });
   }
 }

@@ -34,6 +34,8 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
  */
 export class DiskCache {
   private readonly dir: string;
+  /** Shard folders known to exist, so a cold run does not ask the file system a thousand times. */
+  private readonly made = new Set<string>();
 
   constructor(root: string) {
     this.dir = join(root, "http-v1");
@@ -67,7 +69,11 @@ export class DiskCache {
   put(entry: CacheEntry): void {
     const path = this.path(entry.url);
     const stored: StoredEntry = { version: 1, ...entry, bodySha256: sha256(entry.body) };
-    mkdirSync(join(path, ".."), { recursive: true });
+    const shard = join(path, "..");
+    if (!this.made.has(shard)) {
+      mkdirSync(shard, { recursive: true });
+      this.made.add(shard);
+    }
     const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
     try {
       writeFileSync(tmp, JSON.stringify(stored));

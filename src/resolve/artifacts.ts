@@ -43,6 +43,7 @@ function wheels(artifacts: Artifact[]): Artifact[] {
 function urlFor(pkg: LockedPackage, artifact: Artifact): { url: string; guessed: boolean } | undefined {
   if (artifact.url) return { url: artifact.url, guessed: false };
   if (pkg.source.kind === "url") return { url: pkg.source.url, guessed: false };
+  if (pkg.source.kind === "urls") return undefined;
   if (pkg.source.kind !== "index") return undefined;
   return { url: predictPypiUrl(artifact.filename), guessed: !isPypiIndex(pkg.source.url) };
 }

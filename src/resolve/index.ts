@@ -36,6 +36,8 @@ export interface PackageBuild {
   dependencies: string[];
   /** Dependencies left out to break a cycle: the runtime check must not look for them. */
   droppedForCycle: string[];
+  /** The lock does not say what this package depends on: the runtime check cannot be satisfied. */
+  unknownDependencies: boolean;
 }
 
 export interface Resolution {
@@ -234,6 +236,7 @@ export function resolveLock(lock: Lock, options: ResolveOptions = {}): Resolutio
         source: buildSource(pkg, { python, system }, lock, options.preferWheels ?? false),
         dependencies: deps.filter((d) => !dropped.has(`${name} ${d}`)),
         droppedForCycle: deps.filter((d) => dropped.has(`${name} ${d}`)),
+        unknownDependencies: pkg.unknownDependencies ?? false,
       };
       if (!packages.has(name)) packages.set(name, new Map());
       packages.get(name)?.set(system, build);

@@ -165,7 +165,8 @@ export function readPipfileLock(input: LockInput): Lock {
     sha256: createHash("sha256").update(text).digest("hex"),
     ...(lockVersion !== undefined ? { lockVersion } : {}),
     root,
-    packages: mergeEntries(entries),
+    // Pipfile.lock is flat: it never says what a package depends on.
+    packages: mergeEntries(entries).map((p) => ({ ...p, unknownDependencies: true })),
     warnings,
   };
 }

@@ -149,6 +149,7 @@ export function readPylock(input: LockInput): Lock {
   });
 
   for (const e of entries) {
+    if (!e.fields.has("dependencies")) e.package.unknownDependencies = true;
     for (const ref of e.fields.optArray("dependencies") ?? []) {
       const target = resolveReference(ref, e, entries);
       const env = reachable.get(target) as string | boolean;

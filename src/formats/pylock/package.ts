@@ -169,8 +169,11 @@ function readDistributions(f: Fields): PylockSource {
       ...(versionFromFiles ? { versionFromFiles } : {}),
     };
   }
+  const index = f.optString("index");
+  // Without `index` (pip writes none) the lock's own URLs are where the files are.
+  const allHaveUrls = files.every((file) => file.url !== undefined);
   return {
-    source: { kind: "index", url: f.optString("index") ?? PYPI_SIMPLE_URL },
+    source: index !== undefined ? { kind: "index", url: index } : allHaveUrls ? { kind: "urls" } : { kind: "index", url: PYPI_SIMPLE_URL },
     artifacts: files.map((file) => ({ filename: file.name, sha256: file.sha256, ...(file.url !== undefined ? { url: file.url } : {}) })),
     ...(versionFromFiles ? { versionFromFiles } : {}),
   };

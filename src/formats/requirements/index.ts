@@ -127,6 +127,8 @@ export function readRequirementsTree(input: LockInput, options: ReadRequirements
 
   const only = new Map<string, "wheel" | "sdist">();
   for (const p of packages) {
+    // A requirements file is flat: it never says what a package depends on.
+    p.unknownDependencies = true;
     const o = tree.options.formatControl.only(p.name);
     if (o) {
       only.set(p.name, o);

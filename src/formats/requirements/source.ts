@@ -234,6 +234,8 @@ export function sourceKey(s: PackageSource): string {
   switch (s.kind) {
     case "index":
       return "index";
+    case "urls":
+      return "urls";
     case "url":
       return `url ${s.url} ${s.subdirectory ?? ""}`;
     case "git":

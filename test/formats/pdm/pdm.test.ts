@@ -382,7 +382,7 @@ describe("pdm.lock reader errors", () => {
     ["an unknown lock_version", lock(SIX(), "3.0"), 'pdm.lock: unsupported lock_version "3.0": lock2nix reads pdm.lock versions 4.x (pdm 2)'],
     ["a lock_version 5", lock(SIX(), "5.0.0"), 'pdm.lock: unsupported lock_version "5.0.0": lock2nix reads pdm.lock versions 4.x (pdm 2)'],
     ["no [metadata]", SIX(), "pdm.lock: unsupported lock_version (none in [metadata]): lock2nix reads pdm.lock versions 4.x (pdm 2)"],
-    ["TOML that does not parse", `[metadata]\nlock_version = "4.5.0"\n[[package]]\nname = \n`, "pdm.lock:4:8: not valid TOML: Unexpected character"],
+    ["TOML that does not parse", `[metadata]\nlock_version = "4.5.0"\n[[package]]\nname = \n`, "pdm.lock:4:8: not valid TOML: invalid value"],
     [
       "a version that is not a string",
       lock(SIX().replace('version = "1.16.0"', "version = 1")),

@@ -68,6 +68,7 @@ describe("Pipfile.lock reader on the corpus", () => {
     expect(lock.packages.filter((p) => p.source.kind === "index").every((p) => JSON.stringify(p.source) === JSON.stringify(pypi))).toBe(true);
     expect(pkg(lock, "django")).toMatchObject({
       version: "4.0.6",
+      unknownDependencies: true,
       artifacts: [
         { filename: "", sha256: "a67a793ff6827fd373555537dca0da293a63a316fe34cb7f367f898ccca3c3ae" },
         { filename: "", sha256: "ca54ebedfcbc60d191391efbf02ba68fb52165b8bf6ccd6fe71f098cac1fe59e" },
@@ -76,6 +77,7 @@ describe("Pipfile.lock reader on the corpus", () => {
     expect(pkg(lock, "django-q")).toEqual({
       name: "django-q",
       version: "0",
+      unknownDependencies: true,
       source: { kind: "git", url: "https://github.com/paperless-ngx/django-q.git", commit: COMMIT },
       artifacts: [],
       dependencies: [],
@@ -182,6 +184,7 @@ describe("Pipfile.lock reader", () => {
     expect(pkg(lock, "requests")).toEqual({
       name: "requests",
       version: "2.31.0",
+      unknownDependencies: true,
       source: { kind: "index", url: "https://pkgs.example.com/simple/", name: "private" },
       // In the lock's order (pipenv sorts them), lower-cased.
       artifacts: [

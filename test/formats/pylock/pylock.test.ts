@@ -72,6 +72,7 @@ describe("pylock.toml reader on the corpus", () => {
     expect(atomicwrites).toEqual({
       name: "atomicwrites",
       version: "1.4.1",
+      unknownDependencies: true,
       source: { kind: "index", url: "https://pypi.org/simple/" },
       artifacts: [
         {
@@ -348,7 +349,7 @@ describe("pylock.toml reader errors", () => {
     ["no lock-version", PKG(WHEEL()).replace("lock-version = '1.0'\n", ""), 'pylock.toml: unsupported lock-version (none): lock2nix reads pylock.toml lock-version "1.0" (PEP 751)'],
     ["no created-by", PKG(WHEEL()).replace("created-by = 'test'\n", ""), "pylock.toml: pylock.toml: `created-by` must be a string, found nothing"],
     ["no packages", "lock-version = '1.0'\ncreated-by = 'test'\n", "pylock.toml: pylock.toml: `packages` must be an array of tables, found nothing"],
-    ["TOML that does not parse", "lock-version = '1.0\n", "pylock.toml:1:21: not valid TOML: Unterminated string"],
+    ["TOML that does not parse", "lock-version = '1.0\n", "pylock.toml:1:20: not valid TOML: control characters are not allowed in strings"],
     ["a version that is not a string", PKG(WHEEL()).replace("version = '1.16.0'", "version = 1.16"), "pylock.toml:4: package six: [[packages]] six: `version` must be a string, found number 1.16"],
     ["a package without a name", PKG(WHEEL()).replace("name = 'six'\n", ""), "pylock.toml:4: [[packages]] #1: `name` must be a string, found nothing"],
     ["a package with no source", PKG(""), "pylock.toml:4: package six: [[packages]] six: a package needs one of `vcs`, `directory`, `archive`, `sdist` or `wheels`"],

@@ -40,9 +40,9 @@ describe("requirements files: the lock they make", () => {
         extras: {},
       },
       packages: [
-        { name: "django", version: "4.2.1", source: PYPI, artifacts: [], dependencies: [], extras: {}, groups: ["main"] },
-        { name: "requests", version: "2.31.0", source: PYPI, artifacts: [], dependencies: [], extras: {}, groups: ["main"] },
-        { name: "six", version: "1.16.0", source: PYPI, artifacts: [], dependencies: [], extras: {}, groups: ["main"] },
+        { name: "django", version: "4.2.1", source: PYPI, artifacts: [], dependencies: [], extras: {}, groups: ["main"], unknownDependencies: true },
+        { name: "requests", version: "2.31.0", source: PYPI, artifacts: [], dependencies: [], extras: {}, groups: ["main"], unknownDependencies: true },
+        { name: "six", version: "1.16.0", source: PYPI, artifacts: [], dependencies: [], extras: {}, groups: ["main"], unknownDependencies: true },
       ],
       warnings: [],
     });

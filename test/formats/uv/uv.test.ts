@@ -444,7 +444,7 @@ describe("uv.lock reader errors", () => {
     ["an unknown version", OK.replace("version = 1\n", "version = 2\n"), "uv.lock: unsupported uv.lock version 2: lock2nix reads uv.lock version 1, revisions 1 to 3 (and older files without one)"],
     ["a revision beyond 3", OK.replace("revision = 3", "revision = 4"), "uv.lock: unsupported uv.lock revision 4: lock2nix reads uv.lock version 1, revisions 1 to 3 (and older files without one)"],
     ["a version that is not an integer", OK.replace("version = 1\n", 'version = "1"\n'), 'uv.lock: top level: `version` must be an integer, found string "1"'],
-    ["TOML that does not parse", 'version = 1\n[[package]\nname = "x"\n', "uv.lock:2:11: not valid TOML: Unexpected character, expected whitespace, . or ]"],
+    ["TOML that does not parse", 'version = 1\n[[package]\nname = "x"\n', "uv.lock:2:11: not valid TOML: expected end of table array declaration"],
     ["a package without a name", OK.replace('name = "six"\n', ""), "uv.lock:13: package #2: [[package]] #2: `name` must be a string, found nothing"],
     ["a name that is not a package name", OK.replace('\nname = "six"', '\nname = "six!"'), "uv.lock:13: package six!: [[package]] six!: `six!` is not a valid package name (PEP 508: letters, digits and -_. inside)"],
     ["a registry package without a version", OK.replace('version = "1.16.0"\n', ""), "uv.lock:13: package six: [[package]] six: `version` must be a string, found nothing"],

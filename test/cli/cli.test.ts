@@ -25,8 +25,15 @@ async function run(...argv: string[]) {
 
 describe("lock2nix CLI", () => {
   it("prints help and version with exit 0", async () => {
-    expect(await run("--help")).toMatchObject({ code: 0, stdout: expect.stringContaining("lock2nix generate [PATH]") });
+    expect(await run("--help")).toMatchObject({ code: 0, stdout: expect.stringContaining("generate  write Nix for a lockfile") });
     expect(await run("--version")).toEqual({ code: 0, stdout: `lock2nix ${VERSION}\n`, stderr: "" });
+  });
+
+  it("prints each command's own help", async () => {
+    const result = await run("generate", "--help");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Usage: lock2nix generate [PATH] [options]");
+    expect(result.stdout).toContain("--prefer-wheels");
   });
 
   it("keeps the version in step with package.json", async () => {
@@ -34,8 +41,8 @@ describe("lock2nix CLI", () => {
   });
 
   it.each([
-    [["frobnicate"], "unknown command `frobnicate` (expected `generate`)"],
-    [[], "no command given (expected `generate`)"],
+    [["frobnicate"], "unknown command `frobnicate` (expected one of `generate`)"],
+    [[], "no command given (expected one of `generate`)"],
     [["generate", "--bogus"], "Unknown option '--bogus'"],
     [["generate", "--system", "riscv64-linux"], "--system riscv64-linux: expected one of x86_64-linux, aarch64-linux, x86_64-darwin, aarch64-darwin"],
     [["generate", "--python", "three"], "--python three: expected a CPython minor version such as 3.12"],

@@ -107,7 +107,7 @@ async function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<{ seconds
 
 async function main(): Promise<void> {
   const json = process.argv.includes("--json");
-  execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: ROOT, stdio: "inherit" });
+  execFileSync("npm", ["run", "--silent", "build"], { cwd: ROOT, stdio: "inherit" });
   const releases = syntheticReleases();
   const indexFiles: IndexFile[] = [];
   const hashes = new Map<string, string>();

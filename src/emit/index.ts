@@ -1,13 +1,11 @@
-import { readFileSync } from "node:fs";
 import { basename, relative } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Lock } from "../model.js";
 import type { BuildSource, PackageBuild, Resolution } from "../resolve/index.js";
 import { isLinux, pythonAttr, type NixSystem } from "../resolve/target.js";
+import { template } from "../templates.js";
 import { VERSION } from "../version.js";
 import { apply, attrs, bool, concatLists, list, raw, render, select, str, type NixExpr } from "./nix.js";
 
-const TEMPLATE = readFileSync(fileURLToPath(new URL("../../templates/package-set.nix", import.meta.url)), "utf8");
 
 /** Until the override library decides per package, an sdist is taken to build with setuptools. */
 const DEFAULT_BUILD_SYSTEM = ["setuptools"];
@@ -195,7 +193,7 @@ export function emitNix(lock: Lock, resolution: Resolution, options: EmitOptions
       apply("withPackages", perSystemList(resolution.groups.get(group) as Map<NixSystem, string[]>, str)),
     ]),
   );
-  const body = TEMPLATE.replaceAll("@PYTHON_ATTR@", pythonAttr(resolution.python))
+  const body = template("package-set.nix").replaceAll("@PYTHON_ATTR@", pythonAttr(resolution.python))
     .replaceAll("@PYTHON_VERSION@", resolution.python)
     .replace("@PACKAGES@", render(packageSet, 2))
     .replace("@ENVS@", render(envs, 2));

@@ -1,4 +1,4 @@
-import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import { Lock2nixError } from "../errors.js";
 import { basicAuthHeader, redactUrl, type Credentials } from "./credentials.js";
 
@@ -57,8 +57,12 @@ function retryAfter(header: string | string[] | undefined): number | undefined {
  * exponential backoff and full jitter on 5xx, 429 (honouring
  * Retry-After), connection resets and timeouts.
  */
+type Undici = Pick<typeof import("undici"), "Agent" | "EnvHttpProxyAgent" | "request">;
+
 export class HttpClient {
-  private readonly dispatcher: Dispatcher;
+  /** undici is loaded on the first request: a run answered from the cache never pays for it. */
+  private connection: Promise<{ undici: Undici; dispatcher: Dispatcher }> | undefined;
+  private readonly agentOptions: { connections: number; pipelining: number; keepAliveTimeout: number; headersTimeout: number; bodyTimeout: number };
   private readonly timeoutMs: number;
   private readonly retries: number;
   private readonly backoffMs: number;
@@ -72,19 +76,26 @@ export class HttpClient {
     this.backoffMs = options.backoffMs ?? 250;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
     this.onRetry = options.onRetry ?? (() => {});
-    const agentOptions = {
+    this.agentOptions = {
       connections: options.connections ?? 32,
       pipelining: 1,
       keepAliveTimeout: 30_000,
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
     };
-    const proxied = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"].some((v) => process.env[v]);
-    this.dispatcher = proxied ? new EnvHttpProxyAgent(agentOptions) : new Agent(agentOptions);
+  }
+
+  private connect(): Promise<{ undici: Undici; dispatcher: Dispatcher }> {
+    this.connection ??= import("undici").then((undici: Undici) => {
+      const proxied = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"].some((v) => process.env[v]);
+      const dispatcher: Dispatcher = proxied ? new undici.EnvHttpProxyAgent(this.agentOptions) : new undici.Agent(this.agentOptions);
+      return { undici, dispatcher };
+    });
+    return this.connection;
   }
 
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    if (this.connection) await (await this.connection).dispatcher.close();
   }
 
   private async once(url: string, options: GetOptions): Promise<HttpResponse> {
@@ -96,9 +107,10 @@ export class HttpClient {
     target.username = "";
     target.password = "";
     this.requests++;
+    const { undici, dispatcher } = await this.connect();
     let res;
     try {
-      res = await request(target, { method: "GET", headers, dispatcher: this.dispatcher, maxRedirections: 5 });
+      res = await undici.request(target, { method: "GET", headers, dispatcher, maxRedirections: 5 });
     } catch (err) {
       throw new RetryableError(describeNetworkError(err));
     }
@@ -141,7 +153,8 @@ export class HttpClient {
     const headers: Record<string, string> = { "user-agent": "lock2nix" };
     if (credentials) headers["authorization"] = basicAuthHeader(credentials);
     this.requests++;
-    const res = await request(target, { method: "GET", headers, dispatcher: this.dispatcher, maxRedirections: 5 });
+    const { undici, dispatcher } = await this.connect();
+    const res = await undici.request(target, { method: "GET", headers, dispatcher, maxRedirections: 5 });
     if (res.statusCode !== 200) {
       await res.body.dump();
       throw new IndexError(`${redactUrl(url)}: download failed with HTTP ${res.statusCode}`);

@@ -75,7 +75,19 @@ function splitTagSet(filename: string, field: string, value: string, part: RegEx
   return tags.map((t) => t.toLowerCase());
 }
 
+const parsedWheels = new Map<string, WheelFilename>();
+
+/** Parses a wheel file name (memoised: resolving a lock for four systems asks for each name four times). */
 export function parseWheelFilename(filename: string): WheelFilename {
+  let parsed = parsedWheels.get(filename);
+  if (!parsed) {
+    parsed = parseWheelFilenameUncached(filename);
+    parsedWheels.set(filename, parsed);
+  }
+  return parsed;
+}
+
+function parseWheelFilenameUncached(filename: string): WheelFilename {
   if (!filename.endsWith(".whl")) {
     throw wheelError(filename, `expected a name ending in ".whl" (${WHEEL_SHAPE})`);
   }

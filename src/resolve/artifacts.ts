@@ -23,7 +23,16 @@ export interface NoArtifact {
 
 const SDIST_PREFERENCE = [".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar"];
 
+const sdistsOf = new WeakMap<LockedPackage, Artifact[]>();
+
+/** A package's sdists, best first; the same for every target, so worked out once. */
 function sdists(pkg: LockedPackage): Artifact[] {
+  let found = sdistsOf.get(pkg);
+  if (!found) sdistsOf.set(pkg, (found = findSdists(pkg)));
+  return found;
+}
+
+function findSdists(pkg: LockedPackage): Artifact[] {
   // A direct URL may name its archive freely; an index file must look like `<name>-<version>.<ext>`.
   const isSdist = (a: Artifact) =>
     pkg.source.kind === "url" ? !a.filename.endsWith(".whl") : parseSdistFilename(a.filename) !== undefined;

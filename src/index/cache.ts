@@ -14,9 +14,10 @@ export interface CacheEntry {
   body: string;
 }
 
-interface StoredEntry extends CacheEntry {
-  version: 1;
-  /** Guards against a torn or edited file: sha256 of `body`. */
+/** The first line of an entry's file; the body follows as it came, so it is not escaped twice. */
+interface StoredHeader extends Omit<CacheEntry, "body"> {
+  version: 2;
+  /** Guards against a torn or edited file: sha256 of the body. */
   bodySha256: string;
 }
 
@@ -38,7 +39,7 @@ export class DiskCache {
   private readonly made = new Set<string>();
 
   constructor(root: string) {
-    this.dir = join(root, "http-v1");
+    this.dir = join(root, "http-v2");
   }
 
   private path(url: string): string {
@@ -55,11 +56,18 @@ export class DiskCache {
       return undefined;
     }
     try {
-      const stored = JSON.parse(text) as StoredEntry;
-      if (stored.version !== 1 || stored.url !== url || typeof stored.body !== "string" || sha256(stored.body) !== stored.bodySha256) {
-        throw new Error("corrupt");
-      }
-      return stored;
+      const newline = text.indexOf("\n");
+      if (newline < 0) throw new Error("corrupt");
+      const header = JSON.parse(text.slice(0, newline)) as StoredHeader;
+      const body = text.slice(newline + 1);
+      if (header.version !== 2 || header.url !== url || sha256(body) !== header.bodySha256) throw new Error("corrupt");
+      return {
+        url: header.url,
+        storedAt: header.storedAt,
+        maxAge: header.maxAge,
+        body,
+        ...(header.etag !== undefined ? { etag: header.etag } : {}),
+      };
     } catch {
       rmSync(path, { force: true });
       return undefined;
@@ -68,7 +76,8 @@ export class DiskCache {
 
   put(entry: CacheEntry): void {
     const path = this.path(entry.url);
-    const stored: StoredEntry = { version: 1, ...entry, bodySha256: sha256(entry.body) };
+    const { body, ...rest } = entry;
+    const header: StoredHeader = { version: 2, ...rest, bodySha256: sha256(body) };
     const shard = join(path, "..");
     if (!this.made.has(shard)) {
       mkdirSync(shard, { recursive: true });
@@ -76,7 +85,7 @@ export class DiskCache {
     }
     const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
     try {
-      writeFileSync(tmp, JSON.stringify(stored));
+      writeFileSync(tmp, `${JSON.stringify(header)}\n${body}`);
       renameSync(tmp, path);
     } catch (err) {
       rmSync(tmp, { force: true });

@@ -218,7 +218,7 @@ describe("index client against a loopback index", () => {
     const cacheDir = tempDir();
     const dir = alphaLock(server.simpleUrl);
     await gen({ path: dir, cacheDir });
-    const shard = join(cacheDir, "http-v1");
+    const shard = join(cacheDir, "http-v2");
     for (const sub of readdirSync(shard)) {
       for (const f of readdirSync(join(shard, sub))) writeFileSync(join(shard, sub, f), readFileSync(join(shard, sub, f), "utf8").slice(0, 40));
     }

@@ -144,7 +144,8 @@ function walkTarget(lock: Lock, target: Target, groups: string[], rootExtras: st
     const known = pkg.extras;
     const fresh = dep.extras.filter((e) => !seen?.has(e));
     for (const extra of fresh) {
-      if (!(extra in known)) warnings.add(`${from} asks for ${pkg.name}[${extra}], which ${pkg.name} ${pkg.version} does not define`);
+      // A flat lock (requirements, Pipfile.lock) pins what an extra adds on its own and records no extras.
+      if (!(extra in known) && !pkg.unknownDependencies) warnings.add(`${from} asks for ${pkg.name}[${extra}], which ${pkg.name} ${pkg.version} does not define`);
     }
     if (seen && fresh.length === 0) continue;
     const extras = new Set([...(seen ?? []), ...fresh]);

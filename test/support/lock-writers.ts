@@ -1,4 +1,4 @@
-// Writes uv.lock, pdm.lock (with its pyproject.toml) and pylock.toml text
+// Writes uv.lock, pdm.lock (with its pyproject.toml), pylock.toml, Pipfile.lock (with its Pipfile) and requirements.txt text
 // for the fixture packages, laid out the way each tool writes them, so the
 // readers meet files shaped like real ones, not like a TOML library's:
 //
@@ -8,7 +8,10 @@
 // - pylock.toml (PEP 751) as `pip lock` writes it (tomli_w; one environment,
 //   one file a package, no index, marker, size or upload-time), or as
 //   `uv export --format pylock.toml` writes it (every environment: index,
-//   markers, the sdist and every wheel with size and upload-time).
+//   markers, the sdist and every wheel with size and upload-time);
+// - Pipfile and Pipfile.lock as pipenv 2023+ writes them (pipfile-spec 6);
+// - requirements.txt as pip-compile (pip-tools 7) writes it, with or
+//   without --generate-hashes, or as `pip freeze` prints it.
 //
 // Only the packages reachable from the root are written, so the whole
 // fixture set can be passed in.
@@ -17,6 +20,7 @@ import { createHash } from "node:crypto";
 import { evaluateMarkerText, markerEnvironmentFor, type MarkerEnvironment } from "../../src/pep/markers.js";
 import type { FixtureDependency, FixturePackage } from "./fixture-packages.js";
 import { pythonJsonDumps, tomlString, transitiveMarkers, type RootProject as PoetryRoot } from "./poetry-lock-writer.js";
+import { pipfileLockText, type PipenvEntry } from "../formats/pipenv/pipfile-lock-writer.js";
 
 /** The project being locked: what its pyproject.toml asks for. */
 export interface LockRoot {
@@ -256,14 +260,7 @@ export function writePdmLock(packages: FixturePackage[], options: WriterOptions)
       "",
     ].join("\n"),
   ];
-  // The extras each package is asked for with, anywhere in the graph.
-  const requested = new Map<string, Set<string>>();
-  for (const dep of [...root.dependencies, ...packages.flatMap((p) => [...p.dependencies, ...Object.values(p.extras).flat()])]) {
-    if (!dep.extras?.length) continue;
-    const set = requested.get(canonical(dep.name)) ?? new Set<string>();
-    dep.extras.forEach((e) => set.add(e));
-    requested.set(canonical(dep.name), set);
-  }
+  const requested = requestedExtras(packages, root);
   const files = (pkg: FixturePackage): string =>
     `[\n${sortedFiles(pkg).map((f) => `    {file = ${tomlString(f.filename)}, hash = ${tomlString(`sha256:${f.sha256}`)}},\n`).join("")}]`;
   const entry = (pkg: FixturePackage, marker: string | undefined, extras: string[], deps: string[]): string => {
@@ -356,4 +353,197 @@ function writeUvPylock(packages: FixturePackage[], options: PylockOptions): stri
     blocks.push(lines.join("\n"));
   }
   return `${blocks.join("\n\n")}\n`;
+}
+
+// ---- Pipfile and Pipfile.lock ----
+//
+// pipenv's lock is flat: every package the Pipfile's [packages] reach, in any
+// environment, is an entry of `default`, with the sha256 of every file of its
+// release, the index it came from and, where the path to it has one, its
+// marker (single-quoted, as pipenv prints markers). No entry says what it
+// depends on. The text itself is pipenv's json.dumps (pipfileLockText).
+
+export interface PipenvOptions extends WriterOptions {
+  /** The name of the Pipfile's `[[source]]` (and of every entry's `index`); default "loopback". */
+  sourceName?: string;
+  /**
+   * Also write, as pipenv does for packages declaring Requires-Python, a
+   * `python_version >= 'X.Y'` marker on each entry (joined to its own with
+   * `and`). Off by default.
+   */
+  requiresPythonMarkers?: boolean;
+}
+
+/** `X.Y` of a `>=X.Y` Requires-Python, the only form the fixtures use. */
+function minimumPython(requires: string): string | undefined {
+  return /^\s*>=\s*(\d+\.\d+)\s*$/.exec(requires)?.[1];
+}
+
+/** pipenv's `[requires] python_version`: the root's minimum X.Y. */
+function pipenvPythonVersion(root: LockRoot): string {
+  const version = minimumPython(root.requiresPython);
+  if (!version) throw new Error(`cannot write pipenv's python_version for requires-python ${root.requiresPython}`);
+  return version;
+}
+
+const pipfileSource = (options: PipenvOptions) => ({ url: options.index.simpleUrl, verify_ssl: true, name: options.sourceName ?? "loopback" });
+
+/** A root dependency as a Pipfile value: `"*"`, `">=1.0"`, or a table with extras or markers. */
+function pipfileValue(dep: FixtureDependency): string | Record<string, unknown> {
+  const version = dep.specifier ?? "*";
+  if (!dep.extras?.length && !dep.marker) return version;
+  return { version, ...(dep.extras?.length ? { extras: [...dep.extras] } : {}), ...(dep.marker ? { markers: singleQuoted(dep.marker) } : {}) };
+}
+
+const tomlValue = (v: string | Record<string, unknown>): string =>
+  typeof v === "string"
+    ? tomlString(v)
+    : `{${Object.entries(v)
+        .map(([k, x]) => `${k} = ${Array.isArray(x) ? `[${x.map((e) => tomlString(String(e))).join(", ")}]` : tomlString(String(x))}`)
+        .join(", ")}}`;
+
+/** The Pipfile `pipenv install --python 3.11` and `pipenv install <dep>` leave, with the loopback index as its source. */
+export function writePipfile(_packages: FixturePackage[], options: PipenvOptions): string {
+  const source = pipfileSource(options);
+  return [
+    "[[source]]",
+    `url = ${tomlString(source.url)}`,
+    "verify_ssl = true",
+    `name = ${tomlString(source.name)}`,
+    "",
+    "[packages]",
+    ...options.root.dependencies.map((d) => `${canonical(d.name)} = ${tomlValue(pipfileValue(d))}`),
+    "",
+    "[dev-packages]",
+    "",
+    "[requires]",
+    `python_version = ${tomlString(pipenvPythonVersion(options.root))}`,
+    "",
+  ].join("\n");
+}
+
+/** plette's `Pipfile.get_hash()`: sha256 of the compact, key-sorted JSON of sources, requires and the package tables. */
+export function pipfileHash(options: PipenvOptions): string {
+  const sortKeys = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(sortKeys)
+      : typeof value === "object" && value !== null
+        ? Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]))
+        : value;
+  const data = {
+    _meta: { sources: [pipfileSource(options)], requires: { python_version: pipenvPythonVersion(options.root) } },
+    default: Object.fromEntries(options.root.dependencies.map((d) => [canonical(d.name), pipfileValue(d)])),
+    develop: {},
+  };
+  // Python's json.dumps(sort_keys=True, separators=(",", ":")) for ASCII text.
+  return createHash("sha256").update(JSON.stringify(sortKeys(data))).digest("hex");
+}
+
+/** The Pipfile.lock `pipenv lock` writes for writePipfile's Pipfile (pipfile-spec 6, pipenv 2023+). */
+export function writePipfileLock(packages: FixturePackage[], options: PipenvOptions): string {
+  const sourceName = options.sourceName ?? "loopback";
+  const defaults: Record<string, PipenvEntry> = {};
+  const extras = requestedExtras(packages, options.root);
+  for (const { pkg, marker } of universal(packages, options.root)) {
+    const python = options.requiresPythonMarkers ? minimumPython(pkg.requiresPython) : undefined;
+    const markers = [python ? `python_version >= '${python}'` : undefined, marker ? singleQuoted(marker) : undefined].filter((m) => m !== undefined);
+    const asked = [...(extras.get(canonical(pkg.name)) ?? [])].filter((e) => pkg.extras[e]).sort();
+    defaults[canonical(pkg.name)] = {
+      hashes: pkg.files.map((f) => `sha256:${f.sha256}`),
+      index: sourceName,
+      version: `==${pkg.version}`,
+      ...(asked.length ? { extras: asked } : {}),
+      ...(markers.length ? { markers: markers.join(" and ") } : {}),
+    };
+  }
+  const text = pipfileLockText({
+    sources: [pipfileSource(options)],
+    requires: { python_version: pipenvPythonVersion(options.root) },
+    categories: { default: defaults, develop: {} },
+  });
+  // pipfileLockText leaves the Pipfile's hash at zeros: put plette's in.
+  const zeros = `"sha256": "${"0".repeat(64)}"`;
+  if (!text.includes(zeros)) throw new Error("pipfileLockText no longer writes a zero _meta.hash");
+  return text.replace(zeros, `"sha256": "${pipfileHash(options)}"`);
+}
+
+/** The extras each reachable package is asked for with, anywhere in the graph. */
+function requestedExtras(packages: FixturePackage[], root: LockRoot): Map<string, Set<string>> {
+  const requested = new Map<string, Set<string>>();
+  for (const dep of [...root.dependencies, ...packages.flatMap((p) => [...p.dependencies, ...Object.values(p.extras).flat()])]) {
+    if (!dep.extras?.length) continue;
+    const set = requested.get(canonical(dep.name)) ?? new Set<string>();
+    dep.extras.forEach((e) => set.add(e));
+    requested.set(canonical(dep.name), set);
+  }
+  return requested;
+}
+
+// ---- requirements.txt ----
+
+export interface RequirementsOptions extends WriterOptions {
+  /**
+   * "pip-compile" (default): pip-tools 7's output for a requirements.in
+   * naming the root's dependencies, run with `--index-url <simple url>`:
+   * the header, the `--index-url` line, every package of the universal
+   * closure pinned (`name[extras]==version`, a marker as ` ; marker`),
+   * sorted, each followed by its `# via` comment.
+   * "pip-freeze": `pip freeze` in a Linux CPython 3.11 environment: only
+   * `name==version` of what is installed there, no index, no comments.
+   */
+  style?: "pip-compile" | "pip-freeze";
+  /** pip-compile's `--generate-hashes`: the sha256 of every file of the release, sorted (default true). */
+  hashes?: boolean;
+  /** pip-freeze's environment; default CPython 3.11 on x86_64 Linux. */
+  environment?: MarkerEnvironment;
+}
+
+/** pip-tools' `# via` block: one name on the line, several one a line below. */
+function viaComment(via: string[]): string[] {
+  if (via.length === 1) return [`    # via ${via[0]}`];
+  return ["    # via", ...via.map((v) => `    #   ${v}`)];
+}
+
+export function writeRequirements(packages: FixturePackage[], options: RequirementsOptions): string {
+  if ((options.style ?? "pip-compile") === "pip-freeze") {
+    const env = options.environment ?? markerEnvironmentFor({ pythonVersion: "3.11", system: "x86_64-linux" });
+    return installedIn(packages, options.root, env)
+      .map((p) => `${canonical(p.name)}==${p.version}\n`)
+      .join("");
+  }
+  const { root, index } = options;
+  const hashes = options.hashes ?? true;
+  const closure = universal(packages, root);
+  const inClosure = new Set(closure.map(({ pkg }) => canonical(pkg.name)));
+  const extras = requestedExtras(packages, root);
+  // Who requires each package: the requirements.in, and the packages (through their extras too).
+  const via = new Map<string, Set<string>>();
+  const add = (name: string, by: string) => via.set(canonical(name), (via.get(canonical(name)) ?? new Set()).add(by));
+  root.dependencies.forEach((d) => add(d.name, "-r requirements.in"));
+  for (const { pkg } of closure) {
+    const asked = extras.get(canonical(pkg.name)) ?? new Set<string>();
+    const deps = [...pkg.dependencies, ...[...asked].flatMap((e) => pkg.extras[e] ?? [])];
+    deps.filter((d) => inClosure.has(canonical(d.name))).forEach((d) => add(d.name, canonical(pkg.name)));
+  }
+  const command = `pip-compile${hashes ? " --generate-hashes" : ""} --index-url=${index.simpleUrl} requirements.in`;
+  const lines = [
+    "#",
+    "# This file is autogenerated by pip-compile with Python 3.11",
+    "# by the following command:",
+    "#",
+    `#    ${command}`,
+    "#",
+    `--index-url ${index.simpleUrl}`,
+    "",
+  ];
+  for (const { pkg, marker } of closure) {
+    const asked = [...(extras.get(canonical(pkg.name)) ?? [])].filter((e) => pkg.extras[e]).sort();
+    let line = `${canonical(pkg.name)}${asked.length ? `[${asked.join(",")}]` : ""}==${pkg.version}`;
+    if (marker) line += ` ; ${marker}`;
+    if (hashes) for (const h of pkg.files.map((f) => f.sha256).sort()) line += ` \\\n    --hash=sha256:${h}`;
+    lines.push(line);
+    const by = [...(via.get(canonical(pkg.name)) ?? [])].sort((a, b) => (a.startsWith("-") === b.startsWith("-") ? (a < b ? -1 : 1) : a.startsWith("-") ? -1 : 1));
+    lines.push(...viaComment(by));
+  }
+  return `${lines.join("\n")}\n`;
 }

@@ -1,0 +1,74 @@
+/**
+ * Inspection results on disk, one file per sdist, keyed by its sha256: the
+ * bytes behind a hash never change, so an entry never goes stale. Each file
+ * is written to a temporary name and renamed; a corrupt one is removed and
+ * reported as a miss.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { defaultCacheDir } from "../index/cache.js";
+import { NATIVE_KINDS, type SdistFacts } from "./facts.js";
+
+/** Bump when what inspection finds changes, so older entries are read again. */
+const VERSION = 1;
+
+interface StoredFacts {
+  version: number;
+  sha256: string;
+  filename: string;
+  facts: SdistFacts;
+}
+
+export function defaultInspectCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(defaultCacheDir(env), "inspect");
+}
+
+const isStringList = (value: unknown) => Array.isArray(value) && value.every((v) => typeof v === "string");
+
+function validFacts(facts: SdistFacts): boolean {
+  if (typeof facts !== "object" || facts === null || typeof facts.hasPyproject !== "boolean") return false;
+  if (!Array.isArray(facts.nativeSources) || !facts.nativeSources.every((k) => NATIVE_KINDS.includes(k))) return false;
+  if (facts.buildRequires !== undefined && !isStringList(facts.buildRequires)) return false;
+  return [facts.buildBackend, facts.cargoLock, facts.cargoLockPath].every((v) => v === undefined || typeof v === "string");
+}
+
+export class FactsCache {
+  constructor(readonly dir: string) {}
+
+  private path(sha256: string): string {
+    return join(this.dir, sha256.slice(0, 2), `${sha256}.json`);
+  }
+
+  get(sha256: string): SdistFacts | undefined {
+    const path = this.path(sha256);
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch {
+      return undefined;
+    }
+    try {
+      const stored = JSON.parse(text) as StoredFacts;
+      if (stored.version !== VERSION || stored.sha256 !== sha256 || !validFacts(stored.facts)) throw new Error("corrupt");
+      return stored.facts;
+    } catch {
+      rmSync(path, { force: true });
+      return undefined;
+    }
+  }
+
+  put(sha256: string, filename: string, facts: SdistFacts): void {
+    const path = this.path(sha256);
+    mkdirSync(join(path, ".."), { recursive: true });
+    const stored: StoredFacts = { version: VERSION, sha256, filename, facts };
+    const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+    try {
+      writeFileSync(tmp, JSON.stringify(stored));
+      renameSync(tmp, path);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+  }
+}

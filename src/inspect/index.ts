@@ -1,0 +1,161 @@
+/**
+ * Sdist inspection: download an sdist once, check its sha256, and read from
+ * it what its build needs (build system, Rust crate lock, native sources),
+ * caching the answer by hash so later runs, and offline runs, need no
+ * download.
+ *
+ * The download goes to a temporary file beside the cache as it streams (the
+ * HTTP client gives no back-pressure, so decompressing as bytes arrive could
+ * queue a whole archive in memory); the archive is then read from that file
+ * with bounded memory: tar through a streaming parser, zip from its central
+ * directory. Every byte is read: the hash covers the whole file, and neither
+ * native sources nor a Cargo.lock can be known absent before a tar's end.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { closeSync, createReadStream, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { createGunzip } from "node:zlib";
+import { Lock2nixError } from "../errors.js";
+import { redactUrl, type Credentials } from "../index/credentials.js";
+import type { HttpClient } from "../index/http.js";
+import { defaultInspectCacheDir, FactsCache } from "./cache.js";
+import { SdistCollector, type SdistFacts } from "./facts.js";
+import { ArchiveError, TarParser } from "./tar.js";
+import { readZip } from "./zip.js";
+
+export { defaultInspectCacheDir } from "./cache.js";
+export { NATIVE_KINDS, type NativeKind, type SdistFacts } from "./facts.js";
+export { ArchiveError } from "./tar.js";
+export { cargoGitCrates, outputHashKey, gitCrateSources, type CargoGitCrate } from "./cargo.js";
+export { mapBuildRequires, KNOWN_BUILD_ATTRS, type BuildRequiresMapping } from "./build-requires.js";
+
+export interface InspectOptions {
+  url: string;
+  filename: string;
+  /** Hex sha256 of the sdist, from the lock or the index. */
+  sha256: string;
+  http: HttpClient;
+  /** Default `$XDG_CACHE_HOME/lock2nix/inspect`. */
+  cacheDir?: string;
+  /** Answer from the cache only: `undefined` when the sdist was never inspected. */
+  offline?: boolean;
+  credentials?: Credentials;
+  /** Told why an sdist cannot be inspected, and what in it was ignored. */
+  onWarning?: (message: string) => void;
+}
+
+/** The sdist downloaded is not the one the lock names. */
+export class HashMismatchError extends Lock2nixError {}
+
+export type ArchiveFormat = "tar.gz" | "tar" | "zip";
+
+/** How lock2nix reads an sdist of this name, or why it cannot. */
+export function archiveFormat(filename: string): { format: ArchiveFormat } | { unsupported: string } {
+  const lower = filename.toLowerCase();
+  if (lower.endsWith(".tar.gz") || lower.endsWith(".tgz")) return { format: "tar.gz" };
+  if (lower.endsWith(".zip")) return { format: "zip" };
+  if (lower.endsWith(".tar")) return { format: "tar" };
+  if (lower.endsWith(".tar.bz2") || lower.endsWith(".tbz2")) {
+    return { unsupported: "bzip2-compressed sdists cannot be read (Node has no bzip2 decoder)" };
+  }
+  if (lower.endsWith(".tar.xz") || lower.endsWith(".txz")) {
+    return { unsupported: "xz-compressed sdists cannot be read (Node has no xz decoder)" };
+  }
+  return { unsupported: "not an sdist archive lock2nix can read (.tar.gz, .tgz, .tar or .zip)" };
+}
+
+/** One inspection per sdist at a time within a process. */
+const inFlight = new Map<string, Promise<SdistFacts>>();
+
+/**
+ * What an sdist's build needs, from the cache or by downloading it. Returns
+ * `undefined` when its format cannot be read, or when offline and not cached.
+ * Throws HashMismatchError when the bytes do not have `sha256`.
+ */
+export async function inspectSdist(options: InspectOptions): Promise<SdistFacts | undefined> {
+  const sha256 = options.sha256.toLowerCase();
+  if (!/^[0-9a-f]{64}$/.test(sha256)) {
+    throw new Lock2nixError(`${options.filename}: ${JSON.stringify(options.sha256)} is not a sha256 in hex`);
+  }
+  const warn = options.onWarning ?? (() => {});
+  const format = archiveFormat(options.filename);
+  if ("unsupported" in format) {
+    warn(`${options.filename}: not inspected: ${format.unsupported}`);
+    return undefined;
+  }
+  const cache = new FactsCache(options.cacheDir ?? defaultInspectCacheDir());
+  const cached = cache.get(sha256);
+  if (cached) return cached;
+  if (options.offline) return undefined;
+
+  const key = `${cache.dir}\0${sha256}`;
+  let running = inFlight.get(key);
+  if (!running) {
+    running = download(options, sha256, format.format, cache, warn).finally(() => inFlight.delete(key));
+    inFlight.set(key, running);
+  }
+  return running;
+}
+
+async function download(
+  options: InspectOptions,
+  sha256: string,
+  format: ArchiveFormat,
+  cache: FactsCache,
+  warn: (message: string) => void,
+): Promise<SdistFacts> {
+  mkdirSync(cache.dir, { recursive: true });
+  const tmp = join(cache.dir, `.download-${sha256.slice(0, 16)}-${process.pid}-${randomBytes(4).toString("hex")}.part`);
+  try {
+    const hash = createHash("sha256");
+    const fd = openSync(tmp, "w");
+    try {
+      await options.http.stream(
+        options.url,
+        (chunk) => {
+          hash.update(chunk);
+          for (let written = 0; written < chunk.length; ) written += writeSync(fd, chunk, written);
+        },
+        options.credentials,
+      );
+    } catch (err) {
+      if (err instanceof Lock2nixError) throw err;
+      const e = err as { code?: string; message?: string; cause?: { code?: string } };
+      const why = e.cause?.code ?? e.code ?? e.message ?? String(err);
+      throw new Lock2nixError(`${options.filename}: downloading ${redactUrl(options.url)} to inspect it failed (${why})`);
+    } finally {
+      closeSync(fd);
+    }
+    const actual = hash.digest("hex");
+    if (actual !== sha256) {
+      throw new HashMismatchError(`${options.filename}: sha256 mismatch: expected ${sha256}, got ${actual}`);
+    }
+    const collector = new SdistCollector(options.filename);
+    await readArchive(tmp, format, collector, options.filename);
+    const facts = collector.finish();
+    for (const message of collector.warnings) warn(message);
+    cache.put(sha256, options.filename, facts);
+    return facts;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+async function readArchive(path: string, format: ArchiveFormat, collector: SdistCollector, filename: string): Promise<void> {
+  if (format === "zip") return readZip(path, collector, filename);
+  const parser = new TarParser(collector, filename);
+  const sink = async (source: AsyncIterable<Buffer>) => {
+    for await (const chunk of source) parser.write(chunk);
+    parser.end();
+  };
+  try {
+    if (format === "tar") await pipeline(createReadStream(path), sink);
+    else await pipeline(createReadStream(path), createGunzip(), sink);
+  } catch (err) {
+    if (err instanceof Lock2nixError) throw err;
+    const code = (err as { code?: string }).code;
+    if (code?.startsWith("Z_")) throw new ArchiveError(`${filename}: not a valid gzip file (${(err as Error).message})`);
+    throw err;
+  }
+}

@@ -43,6 +43,43 @@ let
     curl = { pc = [ "libcurl" ]; version = "8.13.0"; dev = true; };
     freetype = { pc = [ "freetype2" ]; version = "2.13.3"; dev = true; };
     cairo = { pc = [ "cairo" ]; version = "1.18.2"; dev = true; };
+    # named by the override library (overrides/nixpkgs-attributes.txt)
+    arrow-cpp = { pc = [ "arrow" "parquet" ]; version = "20.0.0"; dev = true; };
+    blas = { pc = [ "blas" "cblas" ]; version = "3"; dev = true; };
+    lapack = { pc = [ "lapack" "lapacke" ]; version = "3"; dev = true; };
+    brotli = { pc = [ "libbrotlicommon" "libbrotlidec" "libbrotlienc" ]; version = "1.1.0"; dev = true; };
+    crc32c = { version = "1.1.2"; };
+    freetds = { version = "1.4.26"; };
+    gdal = { pc = [ "gdal" ]; version = "3.11.0"; };
+    glib = { pc = [ "glib-2.0" "gobject-2.0" "gio-2.0" ]; version = "2.84.1"; dev = true; };
+    gobject-introspection = { pc = [ "gobject-introspection-1.0" ]; version = "1.84.0"; dev = true; };
+    krb5 = { pc = [ "krb5" "krb5-gssapi" ]; version = "1.21.3"; dev = true; };
+    lcms2 = { pc = [ "lcms2" ]; version = "2.17"; dev = true; };
+    libargon2 = { pc = [ "libargon2" ]; version = "20190702"; };
+    libavif = { pc = [ "libavif" ]; version = "1.2.1"; dev = true; };
+    libimagequant = { pc = [ "imagequant" ]; version = "4.3.4"; dev = true; };
+    libjpeg = { pc = [ "libjpeg" "libturbojpeg" ]; version = "3.1.0"; dev = true; };
+    libmaxminddb = { pc = [ "libmaxminddb" ]; version = "1.12.2"; dev = true; };
+    libmysqlclient = { pc = [ "libmariadb" "mysqlclient" ]; version = "3.4.5"; dev = true; };
+    libraqm = { pc = [ "raqm" ]; version = "0.10.2"; dev = true; };
+    libtiff = { pc = [ "libtiff-4" ]; version = "4.7.0"; dev = true; };
+    libtool = { };
+    libwebp = { pc = [ "libwebp" "libwebpdemux" "libwebpmux" ]; version = "1.5.0"; };
+    libxcb = { pc = [ "xcb" ]; version = "1.17.0"; dev = true; };
+    llhttp = { pc = [ "libllhttp" ]; version = "9.2.1"; dev = true; };
+    openjpeg = { pc = [ "libopenjp2" ]; version = "2.5.3"; dev = true; };
+    portaudio = { pc = [ "portaudio-2.0" ]; version = "190700"; };
+    proj = { pc = [ "proj" ]; version = "9.6.0"; dev = true; };
+    protobuf = { pc = [ "protobuf" ]; version = "30.2"; };
+    qhull = { pc = [ "qhull_r" ]; version = "2020.2"; };
+    rapidfuzz-cpp = { pc = [ "rapidfuzz" ]; version = "3.3.2"; };
+    rdkafka = { pc = [ "rdkafka" ]; version = "2.10.0"; };
+    taskflow = { version = "3.10.0"; };
+    unixODBC = { pc = [ "odbc" ]; version = "2.3.12"; };
+    xmlsec = { pc = [ "xmlsec1" ]; version = "1.3.7"; dev = true; };
+    xsimd = { version = "13.2.0"; };
+    yajl = { pc = [ "yajl" ]; version = "2.1.0"; };
+    zlib-ng = { pc = [ "zlib-ng" ]; version = "2.2.4"; dev = true; };
   };
 
   mkStub = name: spec:

@@ -1,0 +1,291 @@
+/**
+ * The override library: what a package needs to build from source that its
+ * lock cannot say (build backends, native libraries, Rust), as data in
+ * overrides/<name>.yaml, plus the user's own files (--overrides), applied
+ * after the library's. See overrides/README.md for the format.
+ */
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { satisfies } from "@renovatebot/pep440";
+import { Lock2nixError } from "../errors.js";
+import { packageRoot } from "../package-root.js";
+import { normalizeName } from "../pep/normalize.js";
+import type { NixSystem } from "../resolve/target.js";
+import {
+  LIST_FIELDS,
+  parseLibraryFile,
+  parseUserFile,
+  type Block,
+  type EnvValue,
+  type Flag,
+  type Fragment,
+  type Item,
+  type ListField,
+  type OverrideEntry,
+  type SystemBlock,
+} from "./schema.js";
+
+export { OverrideError, parseLibraryFile, parseUserFile, ATTR_PATH, PYTHON_ATTR, FLAGS, LIST_FIELDS } from "./schema.js";
+export type { OverrideEntry, OverrideProblem, EnvValue, Flag, CargoSpec } from "./schema.js";
+
+/** The library's folder: `overrides/` in lock2nix's own folder. */
+export function libraryDir(): string {
+  return join(packageRoot(), "overrides");
+}
+
+/** What applies to one package version on one system, all files merged. */
+export interface MatchedOverride {
+  name: string;
+  /** The `reason` lines of the entries that applied, library first. */
+  reasons: string[];
+  /** Python build requirements (python-package attribute names); absent: the data does not say. */
+  buildSystem?: string[];
+  /** `+build-system` from a user file where nothing before said what the build system is: added to the fallback. */
+  buildSystemAppend: string[];
+  /** nixpkgs attribute paths. */
+  nativeBuildInputs: string[];
+  buildInputs: string[];
+  patches: string[];
+  env: Record<string, EnvValue>;
+  cargo?: { root?: string; maturin: boolean; gitHashes: Record<string, string> };
+  networkAtBuild: boolean;
+  flags: Partial<Record<Flag, boolean>>;
+  /** The files that contributed, in the order applied. */
+  files: string[];
+}
+
+const systemBlock = (system: NixSystem): SystemBlock => (system.endsWith("-darwin") ? "darwin" : "linux");
+
+function inRange(version: string, range: string | undefined): boolean {
+  if (range === undefined) return true;
+  try {
+    return satisfies(version, range);
+  } catch {
+    return false;
+  }
+}
+
+/** The fragments of `entry` that apply, in the order they apply. */
+function fragmentsFor(entry: OverrideEntry, version: string, system: NixSystem): Fragment[] {
+  if (!inRange(version, entry.versions)) return [];
+  const sys = systemBlock(system);
+  const of = (b: Block): Fragment[] => [b, ...(b.systems[sys] ? [b.systems[sys] as Fragment] : [])];
+  return [...of(entry), ...entry.when.filter((b) => inRange(version, b.versions)).flatMap(of)];
+}
+
+const uniq = (xs: string[]) => [...new Set(xs)];
+const values = (items: Item[] | undefined, version: string) => (items ?? []).filter((i) => inRange(version, i.versions)).map((i) => i.value);
+
+const FIELD_KEY: Record<Exclude<ListField, "build-system">, "nativeBuildInputs" | "buildInputs" | "patches"> = {
+  nativeBuildInputs: "nativeBuildInputs",
+  buildInputs: "buildInputs",
+  patches: "patches",
+};
+
+/**
+ * Applies one entry's fragments on top of `base`. Per field, the later file
+ * wins: a list written plainly replaces what came before (all of this
+ * entry's applicable blocks together), a `+list` is appended to it; env
+ * variables, cargo settings and flags are replaced key by key.
+ */
+function applyEntry(base: MatchedOverride, entry: OverrideEntry, version: string, system: NixSystem): MatchedOverride {
+  const fragments = fragmentsFor(entry, version, system);
+  if (fragments.length === 0) return base;
+  const out: MatchedOverride = { ...base, env: { ...base.env }, flags: { ...base.flags }, files: [...base.files, entry.file] };
+  if (entry.reason) out.reasons = [...base.reasons, entry.reason];
+  for (const field of LIST_FIELDS) {
+    const replaced = fragments.some((f) => f.lists[field] !== undefined);
+    const appended = fragments.some((f) => f.append[field] !== undefined);
+    if (!replaced && !appended) continue;
+    // A block's plain and `+` items both count; plain anywhere in the entry means replace.
+    const items = fragments.flatMap((f) => [...values(f.lists[field], version), ...values(f.append[field], version)]);
+    if (field === "build-system") {
+      if (replaced) {
+        out.buildSystem = uniq(items);
+        out.buildSystemAppend = [];
+      } else if (out.buildSystem) out.buildSystem = uniq([...out.buildSystem, ...items]);
+      else out.buildSystemAppend = uniq([...out.buildSystemAppend, ...items]);
+    } else {
+      const key = FIELD_KEY[field];
+      out[key] = replaced ? uniq(items) : uniq([...out[key], ...items]);
+    }
+  }
+  for (const f of fragments) {
+    Object.assign(out.env, f.env ?? {});
+    Object.assign(out.flags, f.flags ?? {});
+    if (f.networkAtBuild !== undefined) out.networkAtBuild = f.networkAtBuild;
+    if (f.cargo) {
+      const prev = out.cargo ?? { maturin: false, gitHashes: {} };
+      out.cargo = {
+        ...prev,
+        ...(f.cargo.root !== undefined ? { root: f.cargo.root } : {}),
+        ...(f.cargo.maturin !== undefined ? { maturin: f.cargo.maturin } : {}),
+        gitHashes: { ...prev.gitHashes, ...(f.cargo.gitHashes ?? {}) },
+      };
+    }
+  }
+  return out;
+}
+
+const empty = (name: string): MatchedOverride => ({
+  name,
+  reasons: [],
+  buildSystemAppend: [],
+  nativeBuildInputs: [],
+  buildInputs: [],
+  patches: [],
+  env: {},
+  networkAtBuild: false,
+  flags: {},
+  files: [],
+});
+
+/** Entries by package name, in the order they apply (library first, then each user file in turn). */
+export class OverrideSet {
+  private readonly byName = new Map<string, OverrideEntry[]>();
+
+  constructor(entries: Iterable<OverrideEntry> = []) {
+    for (const e of entries) this.add(e);
+  }
+
+  add(entry: OverrideEntry): void {
+    this.byName.set(entry.name, [...(this.byName.get(entry.name) ?? []), entry]);
+  }
+
+  /** A new set: these entries, then `later`'s (which win). */
+  concat(later: OverrideSet): OverrideSet {
+    return new OverrideSet([...this.entries(), ...later.entries()]);
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(normalizeName(name));
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()].sort();
+  }
+
+  entries(): OverrideEntry[] {
+    return [...this.byName.values()].flat();
+  }
+
+  entriesFor(name: string): OverrideEntry[] {
+    return this.byName.get(normalizeName(name)) ?? [];
+  }
+
+  /** The merged, version-filtered, system-specific override; undefined when no entry applies. */
+  match(name: string, version: string, system: NixSystem): MatchedOverride | undefined {
+    const n = normalizeName(name);
+    const result = this.entriesFor(n).reduce((acc, e) => applyEntry(acc, e, version, system), empty(n));
+    return result.files.length > 0 ? result : undefined;
+  }
+}
+
+let library: OverrideSet | undefined;
+
+/** Reads and validates every file of a library folder (default: the one lock2nix ships). */
+export function loadLibrary(dir = libraryDir()): OverrideSet {
+  const names = readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
+    .sort();
+  const set = new OverrideSet();
+  for (const f of names) {
+    const text = readFileSync(join(dir, f), "utf8");
+    set.add(parseLibraryFile(text, `overrides/${f}`, f.replace(/\.ya?ml$/, "")));
+  }
+  return set;
+}
+
+/** The library lock2nix ships, read once. */
+export function defaultLibrary(): OverrideSet {
+  return (library ??= loadLibrary());
+}
+
+let fingerprint: string | undefined;
+
+/**
+ * A short hash of every file of the shipped library, recorded in each output's
+ * header, so `--check` sees a changed library as a changed output.
+ */
+export function libraryFingerprint(dir = libraryDir()): string {
+  if (fingerprint) return fingerprint;
+  const hash = createHash("sha256");
+  for (const f of readdirSync(dir).sort()) {
+    if (f.endsWith(".yaml") || f.endsWith(".yml")) hash.update(`${f}\0${readFileSync(join(dir, f), "utf8")}\0`);
+  }
+  return (fingerprint = hash.digest("hex").slice(0, 16));
+}
+
+/** The user's --overrides files, in order (a later file wins over an earlier one). */
+export function loadUserFiles(paths: string[]): OverrideSet {
+  const set = new OverrideSet();
+  for (const path of paths) {
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (err) {
+      throw new Lock2nixError(`--overrides ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
+    }
+    for (const e of parseUserFile(text, path)) set.add(e);
+  }
+  return set;
+}
+
+/** The override for one package version on one system: the library's, then `user`'s on top. */
+export function matchOverride(name: string, version: string, system: NixSystem, user?: OverrideSet): MatchedOverride | undefined {
+  const set = user ? defaultLibrary().concat(user) : defaultLibrary();
+  return set.match(name, version, system);
+}
+
+/**
+ * What reading a package's sdist found: the seam for src/inspect, whose
+ * `inspectSdist(...)` streams the archive. generate maps its result here:
+ * `buildRequires` from `[build-system] requires`, already mapped to the
+ * interpreter's package attribute names; `cargoLockFile`, the absolute path
+ * where the sdist's Cargo.lock was written beside the generated file;
+ * `nativeSources`, whether C/C++/Cython/Rust/Fortran sources or a
+ * CMake/meson build were found.
+ */
+export interface SdistFacts {
+  buildRequires?: string[];
+  cargoLockFile?: string;
+  nativeSources: boolean;
+}
+
+/** How a package's sdist is looked up in the facts: `name version`. */
+export type SdistFactsLookup = (name: string, version: string) => SdistFacts | undefined;
+
+/** A source build of these: built from an sdist, a git checkout or a local tree (not a wheel). */
+export interface SourceBuildRef {
+  name: string;
+  version: string;
+  system: NixSystem;
+}
+
+/**
+ * The warnings overrides give for the packages built from source: a build
+ * that would download something, Rust without a Cargo.lock, native code no
+ * entry describes. Sorted and deduplicated.
+ */
+export function overrideWarnings(builds: SourceBuildRef[], set: OverrideSet, facts?: SdistFactsLookup): string[] {
+  const out = new Set<string>();
+  const network = new Set<string>();
+  const rustUnread = new Set<string>();
+  const undescribed = new Set<string>();
+  for (const b of builds) {
+    const m = set.match(b.name, b.version, b.system);
+    const f = facts?.(b.name, b.version);
+    if (m?.networkAtBuild) network.add(`${b.name} ${b.version}`);
+    if (m?.cargo && !f?.cargoLockFile) rustUnread.add(`${b.name} ${b.version}`);
+    if (!m && f?.nativeSources) undescribed.add(`${b.name} ${b.version}`);
+  }
+  for (const p of network) {
+    out.add(`${p}: its build downloads files, which Nix's sandbox forbids (the override library says network-at-build); generate with --prefer-wheels to use a wheel instead`);
+  }
+  for (const p of rustUnread) {
+    out.add(`${p} builds Rust code, and the Cargo.lock of its sdist was not read (offline, nothing cached): its build will fail with a message; run lock2nix online, or generate with --prefer-wheels`);
+  }
+  for (const p of undescribed) out.add(`${p} builds native code, no override known: its build may fail (see overrides/README.md to describe it)`);
+  return [...out].sort();
+}

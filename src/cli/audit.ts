@@ -1,0 +1,128 @@
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { audit, FAIL_ON, failsOn, findingsJson, type FailOn } from "../audit/index.js";
+import { renderText } from "../audit/report.js";
+import { renderSarif } from "../audit/sarif.js";
+import { UsageError } from "../errors.js";
+import { formats, locateLock } from "../formats/index.js";
+import { writeFileAtomic } from "../generate.js";
+import type { FormatId } from "../model.js";
+import { asUsage, type Command, type Io } from "./common.js";
+
+const OUTPUTS = ["text", "json", "sarif"] as const;
+type Output = (typeof OUTPUTS)[number];
+
+const HELP = `Usage: lock2nix audit [PATH] [options]
+
+Audits the lockfile at PATH (a lockfile, or a folder holding one; default .) for what
+the Nix sandbox does not catch: unpinned files, untrusted sources, typosquats, known
+vulnerabilities and malicious packages (OSV), and builds that run code.
+
+Options:
+      --format FMT      output: text (default), json or sarif; a lock format name
+                        (${Object.keys(formats).join(", ")}) picks the lock format instead, as in generate
+      --lock-format NAME  the lock format, when the file name does not tell
+      --json            same as --format json: { "findings": [ { kind, severity, package, version, message } ] }
+      --sarif FILE      also write SARIF 2.1.0 to FILE (for code-scanning UIs)
+  -o, --output FILE     write the report here instead of standard output
+      --fail-on LEVEL   exit 1 when a finding is at least LEVEL: ${FAIL_ON.join(", ")} (default: high)
+      --offline         no network: skips OSV and the index look-ups, and says so
+      --osv-url URL     the OSV API to ask (default: $LOCK2NIX_OSV_URL, else https://api.osv.dev)
+      --osv-db DIR      match against an OSV export folder (the unzipped PyPI all.zip) instead
+      --index-url URL   use this index instead of PyPI, as generate does (default: $PIP_INDEX_URL)
+      --prefer-wheels   judge build risk as generate --prefer-wheels builds
+      --jobs N          index requests at once (default 16)
+  -v, --verbose         list info findings and every package of a folded line
+  -h, --help            show this help
+
+Exit status: 0 nothing at or above --fail-on, 1 findings at or above it (or a failure), 2 wrong usage.
+`;
+
+async function run(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = asUsage(() =>
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        format: { type: "string" },
+        "lock-format": { type: "string" },
+        json: { type: "boolean" },
+        sarif: { type: "string" },
+        output: { type: "string", short: "o" },
+        "fail-on": { type: "string" },
+        offline: { type: "boolean" },
+        "osv-url": { type: "string" },
+        "osv-db": { type: "string" },
+        "index-url": { type: "string" },
+        "prefer-wheels": { type: "boolean" },
+        jobs: { type: "string" },
+        verbose: { type: "boolean", short: "v" },
+        help: { type: "boolean", short: "h" },
+      },
+    }),
+  );
+  if (values.help) {
+    io.stdout(HELP);
+    return 0;
+  }
+  const [path = ".", ...rest] = positionals;
+  if (rest.length > 0) throw new UsageError(`unexpected argument \`${rest[0]}\``);
+  let output: Output = values.json ? "json" : "text";
+  let lockFormat = values["lock-format"];
+  if (values.format !== undefined) {
+    if ((OUTPUTS as readonly string[]).includes(values.format)) output = values.format as Output;
+    else if (values.format in formats) lockFormat = values.format;
+    else throw new UsageError(`--format ${values.format}: expected an output (${OUTPUTS.join(", ")}) or a lock format (${Object.keys(formats).join(", ")})`);
+  }
+  if (values.json && output !== "json") throw new UsageError(`--json and --format ${output} disagree`);
+  if (lockFormat !== undefined && !(lockFormat in formats)) {
+    throw new UsageError(`--lock-format ${lockFormat}: expected one of ${Object.keys(formats).join(", ")}`);
+  }
+  const failOn = (values["fail-on"] ?? "high") as FailOn;
+  if (!FAIL_ON.includes(failOn)) throw new UsageError(`--fail-on ${values["fail-on"]}: expected one of ${FAIL_ON.join(", ")}`);
+  for (const [flag, url] of [["--osv-url", values["osv-url"]], ["--index-url", values["index-url"]]] as const) {
+    if (url !== undefined && !/^https?:\/\//.test(url)) throw new UsageError(`${flag} ${url}: expected an http(s) URL`);
+  }
+  const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
+  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 256)) {
+    throw new UsageError(`--jobs ${values.jobs}: expected a whole number from 1 to 256`);
+  }
+
+  const result = await audit({
+    path,
+    ...(lockFormat ? { format: lockFormat as FormatId } : {}),
+    offline: values.offline ?? false,
+    ...(values["osv-url"] ? { osvUrl: values["osv-url"] } : {}),
+    ...(values["osv-db"] ? { osvDb: values["osv-db"] } : {}),
+    ...(values["index-url"] ? { indexUrl: values["index-url"] } : {}),
+    preferWheels: values["prefer-wheels"] ?? false,
+    ...(jobs ? { jobs } : {}),
+  });
+  const file = result.lock?.file ?? safeLockFile(path, lockFormat as FormatId | undefined);
+  for (const s of result.skipped) io.stderr(`lock2nix: audit: skipped ${s.check}: ${s.reason}\n`);
+  const sarif = () => renderSarif(result.findings, result.skipped, { file, ...(file ? { text: readFileSync(file, "utf8") } : {}) });
+  if (values.sarif) writeFileAtomic(values.sarif, sarif());
+  const report =
+    output === "json"
+      ? findingsJson(result.findings)
+      : output === "sarif"
+        ? sarif()
+        : renderText(result.findings, [], {
+            color: !values.output && (io.stdoutIsTty ?? false) && !process.env["NO_COLOR"],
+            verbose: values.verbose ?? false,
+            file,
+          });
+  if (values.output) writeFileAtomic(values.output, report);
+  else io.stdout(report);
+  return failsOn(result.findings, failOn) ? 1 : 0;
+}
+
+function safeLockFile(path: string, format: FormatId | undefined): string {
+  try {
+    return locateLock(path, format).file;
+  } catch {
+    return path;
+  }
+}
+
+export const auditCommand: Command = { summary: "report supply-chain risks in a lockfile", run };

@@ -3,8 +3,10 @@
 # option artifacts: prefer-sdists
 # option extras: none
 # option groups: main
+# option override-library: 98139855d6a5a6f9
 # option python: 3.14
 # option systems: aarch64-darwin aarch64-linux x86_64-darwin x86_64-linux
+# build-system guessed (setuptools; no override, sdist not inspected): certifi idna requests urllib3
 {
   pkgs ? import <nixpkgs> { },
   python ? pkgs.python314,
@@ -41,6 +43,9 @@ let
         hash = "sha256-jUVTUqN7cb92p5yqg6PWwlr+5KOF1jISe2r7OWPxxYA=";
       };
       build-system = [ pythonPackages.setuptools ];
+      passthru = {
+        purl = "pkg:pypi/certifi@2026.4.22";
+      };
     };
     charset-normalizer = buildPythonPackage {
       pname = "charset-normalizer";
@@ -50,7 +55,13 @@ let
         url = "https://files.pythonhosted.org/packages/source/c/charset_normalizer/charset_normalizer-3.4.7.tar.gz";
         hash = "sha256-ronbnl+YoRpL9QQH1DY+ewmzHlW8EXtPfYCquXugCeU=";
       };
-      build-system = [ pythonPackages.setuptools ];
+      build-system = [
+        pythonPackages.setuptools
+        pythonPackages.setuptools-scm
+      ];
+      passthru = {
+        purl = "pkg:pypi/charset-normalizer@3.4.7";
+      };
     };
     idna = buildPythonPackage {
       pname = "idna";
@@ -61,6 +72,9 @@ let
         hash = "sha256-WF6o/l1puRgewa+6NARR+6a6dkr5cCb5KpHU7vFkokI=";
       };
       build-system = [ pythonPackages.setuptools ];
+      passthru = {
+        purl = "pkg:pypi/idna@3.13";
+      };
     };
     requests = buildPythonPackage {
       pname = "requests";
@@ -77,6 +91,9 @@ let
         final.idna
         final.urllib3
       ];
+      passthru = {
+        purl = "pkg:pypi/requests@2.33.1";
+      };
     };
     urllib3 = buildPythonPackage {
       pname = "urllib3";
@@ -87,6 +104,9 @@ let
         hash = "sha256-G2K2iElEpX2+MhUJq5T9TTswcHXgwurpkaxx7hWtOO0=";
       };
       build-system = [ pythonPackages.setuptools ];
+      passthru = {
+        purl = "pkg:pypi/urllib3@2.6.3";
+      };
     };
   };
 

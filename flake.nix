@@ -1,0 +1,133 @@
+{
+  description = "lock2nix: turn Python lockfiles (poetry.lock, uv.lock, requirements.txt, ...) into Nix";
+
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+
+  outputs =
+    { self, nixpkgs }:
+    let
+      inherit (nixpkgs) lib;
+      systems = [
+        "x86_64-linux"
+        "aarch64-linux"
+        "x86_64-darwin"
+        "aarch64-darwin"
+      ];
+      forAllSystems = f: lib.genAttrs systems (system: f nixpkgs.legacyPackages.${system});
+
+      # The CLI, built from package-lock.json by nixpkgs' importNpmLock: every npm package is
+      # fetched by the integrity hash the lock already holds, so there is no npmDepsHash to keep.
+      lock2nixPackage =
+        {
+          lib,
+          buildNpmPackage,
+          importNpmLock,
+        }:
+        let
+          packageJson = builtins.fromJSON (builtins.readFile ./package.json);
+        in
+        buildNpmPackage {
+          pname = packageJson.name;
+          inherit (packageJson) version;
+          src = ./.;
+          npmDeps = importNpmLock { npmRoot = ./.; };
+          npmConfigHook = importNpmLock.npmConfigHook;
+          # `npm run build` (tsc) writes dist/; npm's install step keeps package.json's `files`
+          # (bin, dist, overrides, templates) and links bin/lock2nix.js as $out/bin/lock2nix.
+          meta = {
+            description = packageJson.description;
+            license = lib.licenses.mit or "MIT";
+            mainProgram = "lock2nix";
+          };
+        };
+
+      # buildNpmPackage and importNpmLock are in nixpkgs from 24.05 on. The package and app
+      # exist only where the nixpkgs given has them, so the library outputs (lib, overlays,
+      # templates, checks) stay usable with any package set that can build Python.
+      canBuildCli = pkgs: pkgs ? buildNpmPackage && pkgs ? importNpmLock;
+
+      # The generated files committed in examples/, checked by `nix flake check` on the systems
+      # each was generated for (`# option systems:` in its header).
+      examples = {
+        poetry-app = ./examples/poetry-app/lock.nix;
+        pip-app = ./examples/pip-app/lock.nix;
+        monorepo-api = ./examples/monorepo/services/api/lock.nix;
+        monorepo-report = ./examples/monorepo/tools/report/lock.nix;
+      };
+      linuxExamples = {
+        monorepo-worker = ./examples/monorepo/services/worker/lock.nix;
+      };
+      examplesFor = system: examples // lib.optionalAttrs (lib.hasSuffix "-linux" system) linuxExamples;
+    in
+    {
+      lib = {
+        /**
+          Imports a file lock2nix generated and returns its set: `{ packages; env; envs; python; }`.
+
+            lock2nix.lib.mkPythonSet {
+              pkgs = nixpkgs.legacyPackages.x86_64-linux;
+              generated = ./lock.nix;            # a path, or the file already imported
+              python = pkgs.python312;           # optional: the file's own default otherwise
+              overrides = final: prev: { };      # optional: a `final: prev:` extension of `packages`
+            }
+        */
+        mkPythonSet =
+          {
+            pkgs,
+            generated,
+            python ? null,
+            overrides ? (final: prev: { }),
+          }:
+          let
+            fn = if builtins.isFunction generated then generated else import generated;
+          in
+          fn ({ inherit pkgs overrides; } // lib.optionalAttrs (python != null) { inherit python; });
+      };
+
+      overlays.default = final: prev: { lock2nix = final.callPackage lock2nixPackage { }; };
+
+      packages = forAllSystems (
+        pkgs:
+        lib.optionalAttrs (canBuildCli pkgs) rec {
+          lock2nix = pkgs.callPackage lock2nixPackage { };
+          default = lock2nix;
+        }
+      );
+
+      apps = forAllSystems (
+        pkgs:
+        lib.optionalAttrs (canBuildCli pkgs) {
+          default = {
+            type = "app";
+            program = "${self.packages.${pkgs.stdenv.hostPlatform.system}.default}/bin/lock2nix";
+          };
+        }
+      );
+
+      templates.default = {
+        path = ./templates/flake;
+        description = "A Python project built from its lockfile with lock2nix";
+        welcomeText = ''
+          # A Python project built with lock2nix
+
+          Generate `lock.nix` from your lockfile, then build or enter the environment:
+
+          ```sh
+          nix run github:lock2nix/lock2nix -- generate . -o lock.nix
+          git add flake.nix lock.nix
+          nix build      # the environment: ./result/bin/python
+          nix develop    # a shell with it
+          ```
+        '';
+      };
+
+      # Each example's environment: evaluated by `nix flake check --no-build`, built by `nix flake check`.
+      checks = forAllSystems (
+        pkgs:
+        lib.mapAttrs (_: generated: (self.lib.mkPythonSet { inherit pkgs generated; }).env) (
+          examplesFor pkgs.stdenv.hostPlatform.system
+        )
+        // lib.optionalAttrs (canBuildCli pkgs) { lock2nix = self.packages.${pkgs.stdenv.hostPlatform.system}.default; }
+      );
+    };
+}

@@ -1,0 +1,320 @@
+/**
+ * Generates (or checks) one or many outputs, as `lock2nix generate` does
+ * for a PATH or for every project of a `lock2nix.yaml`: one index client
+ * and one cache shared by all projects, each output written atomically,
+ * and a report of what was done that `--json` prints.
+ */
+
+import { mkdirSync, readFileSync } from "node:fs";
+import { dirname, isAbsolute, relative } from "node:path";
+import { parseHeader, staleReasons, unifiedDiff } from "../check.js";
+import { Lock2nixError, LockError } from "../errors.js";
+import { readLock } from "../formats/index.js";
+import type { ProjectConfig } from "./index.js";
+import { generate, recordedOptionsFor, writeFileAtomic, type GenerateOptions, type GenerateResult } from "../generate.js";
+import { DiskCache, defaultCacheDir } from "../index/cache.js";
+import { CachingIndexClient } from "../index/client.js";
+import { HttpClient, type HttpOptions } from "../index/http.js";
+import type { IndexClient } from "../index/types.js";
+import { defaultLibrary, loadUserFiles, type OverrideSet } from "../overrides/index.js";
+import type { BuildSource, Resolution } from "../resolve/index.js";
+import type { NixSystem } from "../resolve/target.js";
+import { VERSION } from "../version.js";
+
+/** One output to produce: a PATH from the command line, or a project of a config file. */
+export interface Job {
+  /** The project's name in `lock2nix.yaml`; absent for a PATH. */
+  name?: string;
+  /** What `generate` needs, less what `RunOptions` shares (offline, jobs, cache, client). */
+  options: Omit<GenerateOptions, "offline" | "jobs" | "cacheDir" | "http" | "client" | "onProgress" | "onInfo">;
+}
+
+export interface RunOptions {
+  /** Write nothing: compare each output with what would be written. */
+  check?: boolean;
+  offline?: boolean;
+  jobs?: number;
+  cacheDir?: string;
+  http?: HttpOptions;
+  /** Instead of the network (tests). */
+  client?: IndexClient;
+  onProgress?: (done: number, total: number) => void;
+  onInfo?: (message: string) => void;
+  /** Paths in the report are relative to this folder (default: the current one). */
+  cwd?: string;
+}
+
+export type ProjectStatus =
+  /** generated and written to its output */
+  | "written"
+  /** generated, no output file: the caller prints it */
+  | "generated"
+  /** --check: the output is what lock2nix would write */
+  | "up-to-date"
+  /** --check: the output would change */
+  | "changed"
+  /** --check: the output does not exist */
+  | "missing"
+  | "failed";
+
+/** What a package is built from on one system. */
+export type BuildReport =
+  | { version: string; kind: "sdist" | "wheel"; filename: string; url: string; sha256: string }
+  | { version: string; kind: "git"; url: string; commit: string; subdirectory?: string; hash?: string }
+  | { version: string; kind: "path"; format: "sdist" | "wheel" | "directory"; path: string; sha256?: string }
+  | { version: string; kind: "missing"; reason: string };
+
+export interface PackageReport {
+  name: string;
+  /** Its version, when every system has the same. */
+  version?: string;
+  /** System -> what it is built from there (only systems that need the package). */
+  systems: Partial<Record<NixSystem, BuildReport>>;
+}
+
+export interface OverrideReport {
+  package: string;
+  version: string;
+  systems: NixSystem[];
+  /** The files that contributed, in the order applied (library first). */
+  files: string[];
+  reasons: string[];
+}
+
+export interface ProjectReport {
+  name: string | null;
+  lock: string;
+  output: string | null;
+  status: ProjectStatus;
+  /** --check: whether the header decided (no network) or a new generation was compared. */
+  decidedBy?: "header" | "generate";
+  /** --check: why the header did not decide. */
+  staleBecause?: string[];
+  format?: string;
+  python?: string;
+  systems?: string[];
+  groups?: string[];
+  /** Absent when the header decided: nothing was resolved. */
+  packages?: PackageReport[];
+  /** Override data applied to source builds (the library's and the project's files); empty when none. */
+  overrides: OverrideReport[];
+  warnings: string[];
+  /** --check: what would change, as a unified diff. */
+  diff?: string;
+  error?: string;
+}
+
+export interface Report {
+  lock2nix: string;
+  mode: "generate" | "check";
+  ok: boolean;
+  projects: ProjectReport[];
+}
+
+export interface RunResult {
+  report: Report;
+  /** In job order: the generation, where one ran and succeeded. */
+  results: Array<GenerateResult | undefined>;
+  /** In job order: the error of a failed job. */
+  errors: Array<unknown>;
+}
+
+/** The job for one project of a config file; `indexUrl` is used where the project names none. */
+export function projectJob(p: ProjectConfig, indexUrl?: string): Job {
+  const url = p.indexUrl ?? indexUrl;
+  return {
+    name: p.name,
+    options: {
+      path: p.lock,
+      output: p.output,
+      ...(p.format ? { format: p.format } : {}),
+      ...(p.python ? { python: p.python } : {}),
+      ...(p.systems ? { systems: p.systems } : {}),
+      ...(p.groups ? { groups: p.groups } : {}),
+      ...(p.extras ? { extras: p.extras } : {}),
+      preferWheels: p.preferWheels ?? false,
+      ...(url ? { indexUrl: url } : {}),
+      ...(p.overrides?.length ? { overrides: p.overrides } : {}),
+    },
+  };
+}
+
+function display(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel === "" ? "." : rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+}
+
+/** The packages of a resolution and what each is built from on each system. */
+export function packageReport(resolution: Resolution, baseDir: string): PackageReport[] {
+  return [...resolution.packages].map(([name, builds]) => {
+    const systems: Partial<Record<NixSystem, BuildReport>> = {};
+    for (const system of [...builds.keys()].sort()) {
+      const b = builds.get(system);
+      if (!b) continue;
+      const s = b.source;
+      const version = b.version;
+      systems[system] =
+        s.kind === "artifact"
+          ? { version, kind: s.artifact.kind, filename: s.artifact.filename, url: s.artifact.url, sha256: s.artifact.sha256 }
+          : s.kind === "git"
+            ? { version, kind: "git", url: s.url, commit: s.commit, ...(s.subdirectory ? { subdirectory: s.subdirectory } : {}), ...(s.hash ? { hash: s.hash } : {}) }
+            : s.kind === "path"
+              ? { version, kind: "path", format: s.format, path: relative(baseDir, s.path).split("\\").join("/") || ".", ...(s.sha256 ? { sha256: s.sha256 } : {}) }
+              : { version, kind: "missing", reason: s.reason };
+    }
+    const versions = new Set([...builds.values()].map((b) => b.version));
+    return { name, ...(versions.size === 1 ? { version: [...versions][0] as string } : {}), systems };
+  });
+}
+
+function isSourceBuild(s: BuildSource): boolean {
+  return (s.kind === "artifact" && s.artifact.kind !== "wheel") || s.kind === "git" || (s.kind === "path" && s.format !== "wheel");
+}
+
+/** The override data that applies to each package built from source, systems with the same data together. */
+export function overrideReport(resolution: Resolution, overrides: OverrideSet, cwd: string): OverrideReport[] {
+  const out: OverrideReport[] = [];
+  for (const [name, builds] of resolution.packages) {
+    const byMatch = new Map<string, OverrideReport>();
+    for (const system of [...builds.keys()].sort()) {
+      const b = builds.get(system);
+      if (!b || !isSourceBuild(b.source)) continue;
+      const m = overrides.match(name, b.version, system);
+      if (!m) continue;
+      const files = m.files.map((f) => (isAbsolute(f) ? display(f, cwd) : f));
+      const key = JSON.stringify([b.version, files, m.reasons]);
+      const seen = byMatch.get(key);
+      if (seen) seen.systems.push(system);
+      else byMatch.set(key, { package: name, version: b.version, systems: [system], files, reasons: m.reasons });
+    }
+    out.push(...byMatch.values());
+  }
+  return out;
+}
+
+function readOptional(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+}
+
+/** Runs every job (concurrently, sharing one index client and cache) and reports on each. */
+export async function runJobs(jobs: Job[], options: RunOptions = {}): Promise<RunResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const offline = options.offline ?? false;
+  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  let done = 0;
+  let total = 0;
+  const http = options.client ? undefined : new HttpClient({ ...options.http, ...(options.onInfo ? { onRetry: options.onInfo } : {}) });
+  const client =
+    options.client ??
+    new CachingIndexClient({
+      http: http as HttpClient,
+      cache: new DiskCache(cacheDir),
+      offline,
+      jobs: options.jobs ?? 16,
+      onLookup: () => options.onProgress?.(++done, Math.max(total, done)),
+    });
+  const shared = {
+    offline,
+    cacheDir,
+    client,
+    ...(options.jobs ? { jobs: options.jobs } : {}),
+    ...(options.http ? { http: options.http } : {}),
+    ...(options.onInfo ? { onInfo: options.onInfo } : {}),
+  };
+
+  const results: Array<GenerateResult | undefined> = jobs.map(() => undefined);
+  const errors: unknown[] = jobs.map(() => undefined);
+
+  const runOne = async (job: Job, index: number): Promise<ProjectReport> => {
+    const output = job.options.output;
+    const report: ProjectReport = {
+      name: job.name ?? null,
+      lock: display(job.options.path, cwd),
+      output: output ? display(output, cwd) : null,
+      status: "failed",
+      overrides: [],
+      warnings: [],
+    };
+    try {
+      const existing = options.check && output ? readOptional(output) : undefined;
+      if (options.check) {
+        if (!output) throw new LockError("--check needs an output file to compare");
+        if (existing !== undefined) {
+          // Decide from the header: the lock, the version and the options; no index, no network.
+          const lock = readLock(job.options.path, job.options.format);
+          const recorded = recordedOptionsFor(lock, job.options);
+          const reasons = staleReasons(parseHeader(existing), lock, recorded);
+          Object.assign(report, { format: lock.format, python: recorded["python"], systems: recorded["systems"]?.split(" "), groups: recorded["groups"]?.split(" ") });
+          if (reasons.length === 0) {
+            report.status = "up-to-date";
+            report.decidedBy = "header";
+            return report;
+          }
+          report.staleBecause = reasons;
+        }
+      }
+      const result = await generate({ ...job.options, ...shared });
+      results[index] = result;
+      Object.assign(report, {
+        format: result.lock.format,
+        python: result.resolution.python,
+        systems: [...result.resolution.systems],
+        groups: [...result.resolution.groups.keys()].sort(),
+        packages: packageReport(result.resolution, dirname(result.lock.file)),
+        overrides: overrideReport(result.resolution, defaultLibrary().concat(loadUserFiles(job.options.overrides ?? [])), cwd),
+        warnings: result.warnings,
+      });
+      if (options.check && output) {
+        report.decidedBy = "generate";
+        // git's a/ and b/ names for a file under the current folder, else its absolute path.
+        const name = display(output, cwd).split("\\").join("/");
+        const [a, b] = isAbsolute(name) ? [name, name] : [`a/${name}`, `b/${name}`];
+        if (existing === undefined) {
+          report.status = "missing";
+          report.diff = unifiedDiff("", result.nix, { oldName: "/dev/null", newName: b });
+        } else if (existing === result.nix) {
+          report.status = "up-to-date";
+        } else {
+          report.status = "changed";
+          report.diff = unifiedDiff(existing, result.nix, { oldName: a, newName: b });
+        }
+      } else if (output) {
+        try {
+          mkdirSync(dirname(output), { recursive: true });
+          writeFileAtomic(output, result.nix);
+        } catch (err) {
+          throw new Lock2nixError(`cannot write ${output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        }
+        report.status = "written";
+      } else {
+        report.status = "generated";
+      }
+    } catch (err) {
+      if (!(err instanceof Lock2nixError)) throw err;
+      errors[index] = err;
+      report.status = "failed";
+      report.error = err.format();
+    }
+    return report;
+  };
+
+  try {
+    for (const job of options.onProgress ? jobs : []) {
+      try {
+        total += readLock(job.options.path, job.options.format).packages.length;
+      } catch {
+        // Reported by the job itself.
+      }
+    }
+    const projects = await Promise.all(jobs.map(runOne));
+    const ok = projects.every((p) => p.status === "written" || p.status === "generated" || p.status === "up-to-date");
+    return { report: { lock2nix: VERSION, mode: options.check ? "check" : "generate", ok, projects }, results, errors };
+  } finally {
+    await http?.close();
+  }
+}

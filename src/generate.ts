@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
-import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { emitNix } from "./emit/index.js";
 import { readLock } from "./formats/index.js";
@@ -8,10 +8,11 @@ import { CachingIndexClient } from "./index/client.js";
 import { redactUrl } from "./index/credentials.js";
 import { HttpClient, type HttpOptions } from "./index/http.js";
 import type { IndexClient } from "./index/types.js";
-import type { FormatId, Lock } from "./model.js";
+import { DEFAULT_GROUP, type FormatId, type Lock } from "./model.js";
 import { resolveLock, type Resolution } from "./resolve/index.js";
 import { locateArtifacts, nameArtifactsByHash } from "./resolve/locate.js";
-import type { NixSystem } from "./resolve/target.js";
+import { defaultLibrary, libraryFingerprint, loadUserFiles, overrideWarnings, type SdistFactsLookup, type SourceBuildRef } from "./overrides/index.js";
+import { choosePython, NIX_SYSTEMS, type NixSystem } from "./resolve/target.js";
 
 export interface GenerateOptions {
   /** A lockfile, or a folder holding one. */
@@ -39,6 +40,8 @@ export interface GenerateOptions {
   onProgress?: (done: number, total: number) => void;
   /** Retries and other chatter, for --verbose. */
   onInfo?: (message: string) => void;
+  /** User override files (the library's format, a map of package -> entry), applied in order after the library's. */
+  overrides?: string[];
 }
 
 export interface GenerateResult {
@@ -53,6 +56,8 @@ export interface GenerateResult {
 /** Reads a lock, finds its files on the index, resolves it for the targets and renders the Nix file's text. */
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
   const lock = readLock(options.path, options.format);
+  // Read before any network use, so a mistake in an override file fails fast.
+  const overrides = defaultLibrary().concat(loadUserFiles(options.overrides ?? []));
   const offline = options.offline ?? false;
   const indexUrl = options.indexUrl ?? (process.env["PIP_INDEX_URL"] || undefined);
   let done = 0;
@@ -81,17 +86,24 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     });
     await locateArtifacts(lock, resolution, ctx);
     const outputDir = options.output ? dirname(resolve(options.output)) : process.cwd();
+    // Seam for src/inspect: when sdists are read (online or cached), map inspectSdist's results here
+    // (writing each Cargo.lock beside the output) for emitNix and overrideWarnings.
+    const sdistFacts: SdistFactsLookup | undefined = undefined;
     const nix = emitNix(lock, resolution, {
       outputDir,
-      recordedOptions: {
-        python: resolution.python,
-        systems: resolution.systems.join(" "),
-        groups: [...resolution.groups.keys()].sort().join(" "),
-        extras: [...(options.extras ?? [])].sort().join(" ") || "none",
-        artifacts: options.preferWheels ? "prefer-wheels" : "prefer-sdists",
-        ...(indexUrl ? { "index-url": redactUrl(indexUrl) } : {}),
-      },
+      recordedOptions: recordedOptionsFor(lock, { ...options, ...(indexUrl ? { indexUrl } : {}) }),
+      overrides,
+      ...(sdistFacts ? { sdistFacts } : {}),
     });
+    const sourceBuilds: SourceBuildRef[] = [];
+    for (const [name, builds] of resolution.packages) {
+      for (const [system, b] of builds) {
+        const s = b.source;
+        const fromSource = (s.kind === "artifact" && s.artifact.kind !== "wheel") || s.kind === "git" || (s.kind === "path" && s.format !== "wheel");
+        if (fromSource) sourceBuilds.push({ name, version: b.version, system });
+      }
+    }
+    warnings.push(...overrideWarnings(sourceBuilds, overrides, sdistFacts));
     const guessed = new Set<string>();
     for (const [name, builds] of resolution.packages) {
       for (const b of builds.values()) {
@@ -108,6 +120,33 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   } finally {
     await http.close();
   }
+}
+
+/**
+ * The options that shape the output, as its header records them, computed
+ * from the lock alone (no index), so `--check` can tell whether a file is
+ * current without the network. They equal what the resolution decides.
+ */
+export function recordedOptionsFor(
+  lock: Lock,
+  options: Pick<GenerateOptions, "python" | "systems" | "groups" | "extras" | "preferWheels" | "indexUrl" | "overrides">,
+): Record<string, string> {
+  const indexUrl = options.indexUrl ?? (process.env["PIP_INDEX_URL"] || undefined);
+  return {
+    python: choosePython(lock, options.python),
+    systems: [...new Set(options.systems ?? NIX_SYSTEMS)].sort().join(" "),
+    groups: [...new Set([DEFAULT_GROUP, ...(options.groups ?? Object.keys(lock.root.groups))])].sort().join(" "),
+    extras: [...(options.extras ?? [])].sort().join(" ") || "none",
+    artifacts: options.preferWheels ? "prefer-wheels" : "prefer-sdists",
+    ...(indexUrl ? { "index-url": redactUrl(indexUrl) } : {}),
+    ...(options.overrides?.length ? { overrides: userOverrideRecord(options.overrides) } : {}),
+    "override-library": libraryFingerprint(),
+  };
+}
+
+/** --overrides as the header records them: each file's name and the start of its content's sha256. */
+function userOverrideRecord(paths: string[]): string {
+  return paths.map((p) => `${basename(p)}@sha256:${createHash("sha256").update(readFileSync(p)).digest("hex").slice(0, 16)}`).join(" ");
 }
 
 /** Writes `text` to `path` through a temporary file and a rename, so a failure leaves no partial file. */

@@ -1,14 +1,19 @@
+import { existsSync } from "node:fs";
+import { CONFIG_FILE, loadConfig } from "../config/index.js";
+import { projectJob, runJobs, type Job } from "../config/run.js";
 import { UsageError } from "../errors.js";
-import { generate, writeFileAtomic } from "../generate.js";
 import type { FormatId } from "../model.js";
 import { formats } from "../formats/index.js";
 import { isNixSystem, NIX_SYSTEMS, type NixSystem } from "../resolve/target.js";
 import { parseArgs } from "node:util";
+import { auditSummaryFor } from "../audit/index.js";
 import { asUsage, splitList, type Command, type Io } from "./common.js";
 
 const HELP = `Usage: lock2nix generate [PATH] [options]
 
 Writes Nix for the lockfile at PATH (a lockfile, or a folder holding one; default .).
+With no PATH and a ${CONFIG_FILE} in the current folder (or --config FILE), writes
+every project the config file lists, sharing one index client and cache.
 
 Options:
   -o, --output FILE     write the Nix file here (default: standard output)
@@ -22,6 +27,16 @@ Options:
       --index-url URL   use this index instead of PyPI (a mirror or proxy), as pip does
                         (default: $PIP_INDEX_URL)
       --jobs N          index requests at once (default 16)
+      --overrides FILE  build overrides in the library's format (overrides/README.md),
+                        applied after lock2nix's own; repeatable, later files win
+      --config FILE     the projects to generate (default: ./${CONFIG_FILE} when no PATH is given)
+      --check           write nothing; exit 1 and print a unified diff for each output that
+                        would change (decided from the output's header, without the network,
+                        when the lockfile, lock2nix's version and the options are unchanged)
+      --json            print a report for other tools on standard output: packages, the
+                        file chosen for each system, overrides applied, warnings
+      --no-audit        skip the cheap supply-chain checks (pinning, sources, typosquats)
+                        whose one-line summary is printed on standard error (see lock2nix audit)
   -q, --quiet           print errors only
   -v, --verbose         print retries and other detail
   -h, --help            show this help
@@ -45,6 +60,11 @@ async function run(argv: string[], io: Io): Promise<number> {
     offline: { type: "boolean" },
     "index-url": { type: "string" },
     jobs: { type: "string" },
+    overrides: { type: "string", multiple: true },
+    config: { type: "string" },
+    check: { type: "boolean" },
+    json: { type: "boolean" },
+    "no-audit": { type: "boolean" },
     quiet: { type: "boolean", short: "q" },
     verbose: { type: "boolean", short: "v" },
     help: { type: "boolean", short: "h" },
@@ -55,7 +75,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     io.stdout(HELP);
     return 0;
   }
-  const [path = ".", ...rest] = positionals;
+  const [given, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`unexpected argument \`${rest[0]}\``);
   if (values.format !== undefined && !(values.format in formats)) {
     throw new UsageError(`--format ${values.format}: expected one of ${Object.keys(formats).join(", ")}`);
@@ -74,26 +94,63 @@ async function run(argv: string[], io: Io): Promise<number> {
   if (indexUrl !== undefined && !/^https?:\/\//.test(indexUrl)) {
     throw new UsageError(`--index-url ${indexUrl}: expected an http(s) URL`);
   }
-  const progress = io.stderrIsTty && !values.quiet ? progressBar(io) : undefined;
-  const result = await generate({
-    path,
-    ...(values.output ? { output: values.output } : {}),
-    ...(values.format ? { format: values.format as FormatId } : {}),
-    ...(values.python ? { python: values.python } : {}),
-    ...(systems ? { systems } : {}),
-    ...(groups ? { groups } : {}),
-    ...(extras ? { extras } : {}),
-    preferWheels: values["prefer-wheels"] ?? false,
+  const configFile = values.config ?? (given === undefined && existsSync(CONFIG_FILE) ? CONFIG_FILE : undefined);
+  let jobList: Job[];
+  if (configFile !== undefined) {
+    if (given !== undefined) throw new UsageError(`give a PATH or --config, not both`);
+    const perProject = (["output", "format", "python", "system", "groups", "extras", "prefer-wheels", "overrides"] as const).find((k) => values[k] !== undefined);
+    if (perProject) throw new UsageError(`--${perProject} cannot be used with ${configFile}: set it for each project there`);
+    jobList = loadConfig(configFile).projects.map((p) => projectJob(p, indexUrl));
+  } else {
+    if (values.check && !values.output) throw new UsageError("--check compares with an output file: give -o FILE");
+    if (values.json && !values.output) throw new UsageError("--json prints its report on standard output: give -o FILE for the Nix");
+    jobList = [
+      {
+        options: {
+          path: given ?? ".",
+          ...(values.output ? { output: values.output } : {}),
+          ...(values.format ? { format: values.format as FormatId } : {}),
+          ...(values.python ? { python: values.python } : {}),
+          ...(systems ? { systems } : {}),
+          ...(groups ? { groups } : {}),
+          ...(extras ? { extras } : {}),
+          preferWheels: values["prefer-wheels"] ?? false,
+          ...(indexUrl ? { indexUrl } : {}),
+          ...(values.overrides?.length ? { overrides: values.overrides } : {}),
+        },
+      },
+    ];
+  }
+  const progress = io.stderrIsTty && !values.quiet && !values.json ? progressBar(io) : undefined;
+  const { report, results, errors } = await runJobs(jobList, {
+    check: values.check ?? false,
     offline: values.offline ?? false,
-    ...(indexUrl ? { indexUrl } : {}),
     ...(jobs ? { jobs } : {}),
     ...(progress ? { onProgress: progress.update } : {}),
     ...(values.verbose ? { onInfo: (m: string) => io.stderr(`lock2nix: ${m}\n`) } : {}),
   }).finally(() => progress?.done());
-  if (!values.quiet) for (const warning of result.warnings) io.stderr(`lock2nix: warning: ${warning}\n`);
-  if (values.output) writeFileAtomic(values.output, result.nix);
-  else io.stdout(result.nix);
-  return 0;
+  const single = configFile === undefined;
+  // One PATH fails as before: the error itself, exit 1 (2 for wrong usage).
+  if (single && (!values.json || errors[0] instanceof UsageError) && errors[0]) throw errors[0];
+  if (values.json) {
+    io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+    return report.ok ? 0 : 1;
+  }
+  for (const [i, p] of report.projects.entries()) {
+    const label = single ? "" : `${p.name}: `;
+    if (!values.quiet) for (const warning of p.warnings) io.stderr(`lock2nix: warning: ${label}${warning}\n`);
+    const job = jobList[i];
+    if (!values.quiet && !values["no-audit"] && job && p.status !== "failed") io.stderr(`lock2nix: ${label}${auditSummaryFor(job.options.path, job.options.format)}\n`);
+    if (p.status === "failed") io.stderr(`lock2nix: error: ${label}${p.error}\n`);
+    if (p.status === "generated") io.stdout(results[i]?.nix ?? "");
+    if (p.diff) io.stdout(p.diff);
+    if (values.quiet) continue;
+    if (p.status === "changed") io.stderr(`lock2nix: ${label}${p.output} is not what lock2nix would write (diff on standard output)\n`);
+    if (p.status === "missing") io.stderr(`lock2nix: ${label}${p.output} does not exist (diff on standard output)\n`);
+    if (!single && p.status === "up-to-date") io.stderr(`lock2nix: ${label}${p.output} is up to date\n`);
+    if (!single && p.status === "written") io.stderr(`lock2nix: ${label}wrote ${p.output}\n`);
+  }
+  return report.ok ? 0 : 1;
 }
 
 /** `[#####     ] 120/285 packages` on one redrawn line of stderr. */

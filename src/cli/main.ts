@@ -1,12 +1,16 @@
 import { Lock2nixError, UsageError } from "../errors.js";
 import { VERSION } from "../version.js";
 import type { Command, Io } from "./common.js";
+import { auditCommand } from "./audit.js";
 import { generateCommand } from "./generate.js";
+import { sbomCommand } from "./sbom.js";
 
 export type { Io } from "./common.js";
 
 const commands: Record<string, Command> = {
   generate: generateCommand,
+  audit: auditCommand,
+  sbom: sbomCommand,
 };
 
 function help(): string {

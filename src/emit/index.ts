@@ -4,10 +4,12 @@ import type { BuildSource, PackageBuild, Resolution } from "../resolve/index.js"
 import { isLinux, pythonAttr, type NixSystem } from "../resolve/target.js";
 import { template } from "../templates.js";
 import { VERSION } from "../version.js";
-import { apply, attrs, bool, concatLists, list, raw, render, select, str, type NixExpr } from "./nix.js";
+import { pypiPurl } from "../sbom/purl.js";
+import { apply, attrName, attrs, bool, concatLists, list, raw, render, select, str, type NixExpr } from "./nix.js";
+import { ATTR_PATH, defaultLibrary, type EnvValue, type OverrideSet, type SdistFactsLookup } from "../overrides/index.js";
 
 
-/** Until the override library decides per package, an sdist is taken to build with setuptools. */
+/** A source build nothing describes (no override, no pyproject.toml read) is taken to build with setuptools. */
 const DEFAULT_BUILD_SYSTEM = ["setuptools"];
 
 export interface EmitOptions {
@@ -15,6 +17,10 @@ export interface EmitOptions {
   outputDir: string;
   /** The options that shaped the output, recorded in the header so a later run can tell it is current. */
   recordedOptions: Record<string, string>;
+  /** The override library with the user's --overrides on top; default: the library alone. */
+  overrides?: OverrideSet;
+  /** The seam for src/inspect: what reading each sdist found, where it was read (online or cached). */
+  sdistFacts?: SdistFactsLookup;
 }
 
 function sri(sha256hex: string): string {
@@ -45,15 +51,112 @@ function localPath(path: string, outputDir: string): NixExpr {
   return raw(`./. + ${render(str(`/${rel}`))}`);
 }
 
+/** What the override data says for a source build, beyond its lists (those go per system). */
+interface RecipeRest {
+  patches: string[];
+  env: Record<string, EnvValue>;
+  flags: Record<string, boolean>;
+  cargo?: { root?: string; lockFile?: string; gitHashes: Record<string, string> };
+}
+
+/** How one source build is made on one system, from the override data and the sdist's own facts. */
+interface Recipe {
+  buildSystem: string[];
+  nativeBuildInputs: string[];
+  buildInputs: string[];
+  rest: RecipeRest;
+}
+
 interface Variant {
   source: BuildSource;
   version: string;
   droppedForCycle: string[];
   unknownDependencies: boolean;
   linux: boolean;
+  recipe?: RecipeRest;
 }
 
-function srcAndFormat(v: Variant, outputDir: string): Array<[string, NixExpr | undefined]> {
+function isSourceBuild(s: BuildSource): boolean {
+  return (s.kind === "artifact" && s.artifact.kind !== "wheel") || s.kind === "git" || (s.kind === "path" && s.format !== "wheel");
+}
+
+const RUST_HOOKS = ["rustPlatform.cargoSetupHook", "cargo", "rustc"];
+const MATURIN_HOOK = "rustPlatform.maturinBuildHook";
+
+/** The nixpkgs attributes the emitter itself names for override data (Rust); the library's list must hold them. */
+export const EMITTER_ATTRIBUTES = [...RUST_HOOKS, MATURIN_HOOK, "rustPlatform.importCargoLock"];
+
+function recipeFor(name: string, version: string, system: NixSystem, options: EmitOptions): Recipe {
+  const m = (options.overrides ?? defaultLibrary()).match(name, version, system);
+  const facts = options.sdistFacts?.(name, version);
+  const uniq = (xs: string[]) => [...new Set(xs)];
+  const buildSystem = uniq([...(m?.buildSystem ?? facts?.buildRequires ?? DEFAULT_BUILD_SYSTEM), ...(m?.buildSystemAppend ?? [])]);
+  const rust = m?.cargo !== undefined;
+  return {
+    buildSystem,
+    nativeBuildInputs: uniq([...(m?.nativeBuildInputs ?? []), ...(rust ? RUST_HOOKS : []), ...(m?.cargo?.maturin ? [MATURIN_HOOK] : [])]),
+    buildInputs: m?.buildInputs ?? [],
+    rest: {
+      patches: m?.patches ?? [],
+      env: m?.env ?? {},
+      flags: Object.fromEntries(Object.entries(m?.flags ?? {}).filter(([, v]) => v !== undefined)) as Record<string, boolean>,
+      ...(m?.cargo
+        ? {
+            cargo: {
+              ...(m.cargo.root !== undefined ? { root: m.cargo.root } : {}),
+              ...(facts?.cargoLockFile ? { lockFile: facts.cargoLockFile } : {}),
+              gitHashes: m.cargo.gitHashes,
+            },
+          }
+        : {}),
+    },
+  };
+}
+
+/** `pkgs.a.b` for a nixpkgs attribute path the schema validated. */
+function pkgsAttr(path: string): NixExpr {
+  if (!ATTR_PATH.test(path)) throw new Error(`lock2nix: not a nixpkgs attribute path: ${JSON.stringify(path)}`);
+  return raw(`pkgs.${path.split(".").map(attrName).join(".")}`);
+}
+
+function recipeBindings(name: string, version: string, rest: RecipeRest, outputDir: string): Array<[string, NixExpr | undefined]> {
+  const env = Object.keys(rest.env).sort();
+  const flags = Object.keys(rest.flags).sort();
+  const c = rest.cargo;
+  return [
+    ["patches", rest.patches.length > 0 ? list(rest.patches.map(pkgsAttr)) : undefined],
+    [
+      "env",
+      env.length > 0
+        ? attrs(env.map((k) => {
+            const v = rest.env[k] as EnvValue;
+            return [k, "attr" in v ? apply("toString", pkgsAttr(v.attr)) : str(v.string)];
+          }))
+        : undefined,
+    ],
+    ...flags.map((f): [string, NixExpr] => [f, bool(rest.flags[f] as boolean)]),
+    ["cargoRoot", c?.root !== undefined ? str(c.root) : undefined],
+    [
+      "cargoDeps",
+      !c
+        ? undefined
+        : c.lockFile
+          ? apply(
+              "pkgs.rustPlatform.importCargoLock",
+              attrs([
+                ["lockFile", localPath(c.lockFile, outputDir)],
+                ["outputHashes", Object.keys(c.gitHashes).length > 0 ? attrs(Object.keys(c.gitHashes).sort().map((k) => [k, str(c.gitHashes[k] as string)])) : undefined],
+              ]),
+            )
+          : apply(
+              "throw",
+              str(`lock2nix: ${name} ${version} builds Rust code, and the Cargo.lock of its sdist was not read when this file was generated (offline, nothing cached); run lock2nix online, or generate with --prefer-wheels`),
+            ),
+    ],
+  ];
+}
+
+function srcAndFormat(v: Variant, outputDir: string, buildSystem: NixExpr): Array<[string, NixExpr | undefined]> {
   const s = v.source;
   switch (s.kind) {
     case "artifact": {
@@ -61,7 +164,7 @@ function srcAndFormat(v: Variant, outputDir: string): Array<[string, NixExpr | u
       return [
         wheel ? ["format", str("wheel")] : ["pyproject", bool(true)],
         ["src", fetchurlExpr(s.artifact.url, s.artifact.sha256, s.artifact.filename)],
-        ["build-system", wheel ? undefined : buildSystem()],
+        ["build-system", wheel ? undefined : buildSystem],
         ["nativeBuildInputs", s.artifact.binary && v.linux ? list([raw("pkgs.autoPatchelfHook")]) : undefined],
       ];
     }
@@ -86,14 +189,14 @@ function srcAndFormat(v: Variant, outputDir: string): Array<[string, NixExpr | u
             : apply("builtins.fetchGit", attrs([["url", str(s.url)], ["rev", str(s.commit)], ["allRefs", bool(true)]])),
         ],
         ["sourceRoot", s.subdirectory ? str(`source/${s.subdirectory}`) : undefined],
-        ["build-system", buildSystem()],
+        ["build-system", buildSystem],
       ];
     case "path": {
       const wheel = s.format === "wheel";
       return [
         wheel ? ["format", str("wheel")] : ["pyproject", bool(true)],
         ["src", localPath(s.path, outputDir)],
-        ["build-system", wheel ? undefined : buildSystem()],
+        ["build-system", wheel ? undefined : buildSystem],
       ];
     }
     case "missing":
@@ -101,19 +204,17 @@ function srcAndFormat(v: Variant, outputDir: string): Array<[string, NixExpr | u
   }
 }
 
-function buildSystem(): NixExpr {
-  return list(DEFAULT_BUILD_SYSTEM.map((name) => select("pythonPackages", name)));
-}
-
 /** `[ common ] ++ lib.optionals (onSystems [ … ]) [ … ]` for names that only some systems need. */
 function perSystemList(bySystem: Map<NixSystem, string[]>, item: (name: string) => NixExpr): NixExpr {
-  const systems = [...bySystem.keys()];
+  const systems = [...bySystem.keys()].sort();
+  const sets = new Map(systems.map((s) => [s, new Set(bySystem.get(s))] as const));
   const all = [...new Set([...bySystem.values()].flat())].sort();
-  const common = all.filter((n) => systems.every((s) => bySystem.get(s)?.includes(n)));
+  const common: string[] = [];
   const partial = new Map<string, string[]>();
-  for (const name of all.filter((n) => !common.includes(n))) {
-    const where = systems.filter((s) => bySystem.get(s)?.includes(name)).sort().join(" ");
-    partial.set(where, [...(partial.get(where) ?? []), name]);
+  for (const name of all) {
+    const where = systems.filter((s) => sets.get(s)?.has(name));
+    if (where.length === systems.length) common.push(name);
+    else partial.set(where.join(" "), [...(partial.get(where.join(" ")) ?? []), name]);
   }
   return concatLists([
     list(common.map(item)),
@@ -125,13 +226,19 @@ function perSystemList(bySystem: Map<NixSystem, string[]>, item: (name: string) 
 
 const nonEmpty = (e: NixExpr): NixExpr | undefined => (e.kind === "list" && e.items.length === 0 ? undefined : e);
 
-function derivation(name: string, builds: Map<NixSystem, PackageBuild>, outputDir: string): NixExpr {
+function derivation(name: string, builds: Map<NixSystem, PackageBuild>, options: EmitOptions): NixExpr {
+  const outputDir = options.outputDir;
+  const recipes = new Map<NixSystem, Recipe>();
+  for (const [system, b] of builds) {
+    if (isSourceBuild(b.source)) recipes.set(system, recipeFor(name, b.version, system, options));
+  }
   const variant = (b: PackageBuild, system: NixSystem): Variant => ({
     source: b.source,
     version: b.version,
     droppedForCycle: b.droppedForCycle,
     unknownDependencies: b.unknownDependencies,
     linux: isLinux(system) && b.source.kind === "artifact" && b.source.artifact.binary,
+    ...(recipes.has(system) ? { recipe: recipes.get(system)?.rest as RecipeRest } : {}),
   });
   const key = (v: Variant) => JSON.stringify(v);
   const variants = new Map<string, NixSystem[]>();
@@ -145,15 +252,24 @@ function derivation(name: string, builds: Map<NixSystem, PackageBuild>, outputDi
     const v = variant(b, systems[0] as NixSystem);
     const deps = new Map(systems.map((s) => [s, builds.get(s)?.dependencies ?? []] as const));
     const wheel = (b.source.kind === "artifact" && b.source.artifact.kind === "wheel") || (b.source.kind === "path" && b.source.format === "wheel");
+    // Override lists per system (darwin/linux blocks): `[ common ] ++ lib.optionals (onSystems [ … ]) [ … ]`.
+    const perSystem = (field: "buildSystem" | "nativeBuildInputs" | "buildInputs") =>
+      new Map(systems.map((s) => [s, recipes.get(s)?.[field] ?? []] as const));
+    const source = v.recipe !== undefined;
     return apply(
       "buildPythonPackage",
       attrs([
         ["pname", str(name)],
         ["version", str(b.version)],
-        ...srcAndFormat(v, outputDir),
+        ...srcAndFormat(v, outputDir, perSystemList(perSystem("buildSystem"), (n) => select("pythonPackages", n))),
+        ["nativeBuildInputs", source ? nonEmpty(perSystemList(perSystem("nativeBuildInputs"), pkgsAttr)) : undefined],
+        ["buildInputs", source ? nonEmpty(perSystemList(perSystem("buildInputs"), pkgsAttr)) : undefined],
+        ...(v.recipe ? recipeBindings(name, b.version, v.recipe, outputDir) : []),
         ["dependencies", nonEmpty(perSystemList(deps, (n) => select("final", n)))],
         // The runtime check would look for an edge left out to break a cycle, or one the lock never recorded.
         ["dontCheckRuntimeDeps", (b.droppedForCycle.length > 0 || b.unknownDependencies) && !wheel ? bool(true) : undefined],
+        // The same purl as the SBOM's component (lock2nix sbom), so Nix-side tools can join the two.
+        ["passthru", attrs([["purl", str(pypiPurl(name, b.version))]])],
       ]),
     );
   };
@@ -170,7 +286,21 @@ function derivation(name: string, builds: Map<NixSystem, PackageBuild>, outputDi
   );
 }
 
+/** Source builds whose build backend neither the override data nor the sdist's own pyproject.toml named. */
+export function guessedBuildSystems(resolution: Resolution, options: Pick<EmitOptions, "overrides" | "sdistFacts">): string[] {
+  const guessed = new Set<string>();
+  for (const [name, builds] of resolution.packages) {
+    for (const [system, b] of builds) {
+      if (!isSourceBuild(b.source)) continue;
+      const m = (options.overrides ?? defaultLibrary()).match(name, b.version, system);
+      if (!m?.buildSystem && !options.sdistFacts?.(name, b.version)?.buildRequires) guessed.add(name);
+    }
+  }
+  return [...guessed].sort();
+}
+
 function header(lock: Lock, resolution: Resolution, options: EmitOptions): string {
+  const guessed = guessedBuildSystems(resolution, options);
   const lines = [
     `# Generated by lock2nix ${VERSION} from ${basename(lock.file)}. Do not edit: run lock2nix again.`,
     `# lockfile-sha256: ${lock.sha256}`,
@@ -178,6 +308,9 @@ function header(lock: Lock, resolution: Resolution, options: EmitOptions): strin
       .sort()
       .map((k) => `# option ${k}: ${(options.recordedOptions[k] ?? "").replace(/[\r\n]/g, " ")}`),
   ];
+  if (guessed.length > 0) {
+    lines.push(`# build-system guessed (${DEFAULT_BUILD_SYSTEM.join(", ")}; no override, sdist not inspected): ${guessed.join(" ")}`);
+  }
   if (resolution.warnings.length > 0) lines.push(`# ${resolution.warnings.length} warning(s) were printed when this was generated.`);
   return lines.join("\n") + "\n";
 }
@@ -185,7 +318,7 @@ function header(lock: Lock, resolution: Resolution, options: EmitOptions): strin
 /** Renders the resolution as one Nix file (see templates/package-set.nix for the frame). */
 export function emitNix(lock: Lock, resolution: Resolution, options: EmitOptions): string {
   const packageSet = attrs(
-    [...resolution.packages].map(([name, builds]) => [name, derivation(name, builds, options.outputDir)]),
+    [...resolution.packages].map(([name, builds]) => [name, derivation(name, builds, options)]),
   );
   const envs = attrs(
     [...resolution.groups.keys()].sort().map((group) => [

@@ -41,8 +41,8 @@ describe("lock2nix CLI", () => {
   });
 
   it.each([
-    [["frobnicate"], "unknown command `frobnicate` (expected one of `generate`)"],
-    [[], "no command given (expected one of `generate`)"],
+    [["frobnicate"], "unknown command `frobnicate` (expected one of `generate`, `audit`, `sbom`)"],
+    [[], "no command given (expected one of `generate`, `audit`, `sbom`)"],
     [["generate", "--bogus"], "Unknown option '--bogus'"],
     [["generate", "--system", "riscv64-linux"], "--system riscv64-linux: expected one of x86_64-linux, aarch64-linux, x86_64-darwin, aarch64-darwin"],
     [["generate", "--python", "three"], "--python three: expected a CPython minor version such as 3.12"],

@@ -10,6 +10,7 @@ import { HttpClient, type HttpOptions } from "./index/http.js";
 import type { IndexClient } from "./index/types.js";
 import { DEFAULT_GROUP, type FormatId, type Lock } from "./model.js";
 import { resolveLock, type Resolution } from "./resolve/index.js";
+import { inspectSources } from "./resolve/inspect-sources.js";
 import { locateArtifacts, nameArtifactsByHash } from "./resolve/locate.js";
 import { defaultLibrary, libraryFingerprint, loadUserFiles, overrideWarnings, type SdistFactsLookup, type SourceBuildRef } from "./overrides/index.js";
 import { choosePython, NIX_SYSTEMS, type NixSystem } from "./resolve/target.js";
@@ -34,6 +35,8 @@ export interface GenerateOptions {
   /** Default $XDG_CACHE_HOME/lock2nix. */
   cacheDir?: string;
   http?: HttpOptions;
+  /** Read the sdists built from (default true; offline, from the cache only). */
+  inspect?: boolean;
   /** Use this client instead of the network (tests). */
   client?: IndexClient;
   /** Progress: called as release lookups finish. */
@@ -46,6 +49,8 @@ export interface GenerateOptions {
 
 export interface GenerateResult {
   nix: string;
+  /** Files the Nix refers to, to be written beside it (a Rust package's Cargo.lock), by absolute path. */
+  files: Map<string, string>;
   lock: Lock;
   resolution: Resolution;
   warnings: string[];
@@ -86,9 +91,9 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     });
     await locateArtifacts(lock, resolution, ctx);
     const outputDir = options.output ? dirname(resolve(options.output)) : process.cwd();
-    // Seam for src/inspect: when sdists are read (online or cached), map inspectSdist's results here
-    // (writing each Cargo.lock beside the output) for emitNix and overrideWarnings.
-    const sdistFacts: SdistFactsLookup | undefined = undefined;
+    // Online, every sdist built from is read once (then cached by hash); offline, only the cache answers.
+    const inspected = options.inspect === false ? undefined : await inspectSources(resolution, { http, offline, cacheDir, outputDir, overrides, warnings });
+    const sdistFacts: SdistFactsLookup | undefined = inspected?.lookup;
     const nix = emitNix(lock, resolution, {
       outputDir,
       recordedOptions: recordedOptionsFor(lock, { ...options, ...(indexUrl ? { indexUrl } : {}) }),
@@ -116,7 +121,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
         `${guessed.size} package(s) come from an index whose file URLs only it knows, and it was not asked; using PyPI's URLs for them (the sha256 from the lock pins the content whichever host serves it): ${[...guessed].sort().join(", ")}`,
       );
     }
-    return { nix, lock, resolution, warnings: [...new Set(warnings)].sort(), requests: http.requests };
+    return { nix, files: inspected?.files ?? new Map(), lock, resolution, warnings: [...new Set(warnings)].sort(), requests: http.requests };
   } finally {
     await http.close();
   }

@@ -286,6 +286,10 @@ export async function runJobs(jobs: Job[], options: RunOptions = {}): Promise<Ru
       } else if (output) {
         try {
           mkdirSync(dirname(output), { recursive: true });
+          for (const [path, text] of result.files) {
+            mkdirSync(dirname(path), { recursive: true });
+            writeFileAtomic(path, text);
+          }
           writeFileAtomic(output, result.nix);
         } catch (err) {
           throw new Lock2nixError(`cannot write ${output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);

@@ -1,0 +1,89 @@
+import { join } from "node:path";
+import pLimit from "p-limit";
+import type { HttpClient } from "../index/http.js";
+import { HashMismatchError, inspectSdist, mapBuildRequires } from "../inspect/index.js";
+import type { OverrideSet, SdistFacts, SdistFactsLookup } from "../overrides/index.js";
+import type { Resolution } from "./index.js";
+
+export interface InspectContext {
+  http: HttpClient;
+  offline: boolean;
+  /** lock2nix's cache folder; sdist facts are kept under `inspect/`. */
+  cacheDir: string;
+  /** Where each Cargo.lock goes, relative names under the output's folder. */
+  outputDir: string;
+  overrides: OverrideSet;
+  warnings: string[];
+}
+
+export interface InspectedSources {
+  lookup: SdistFactsLookup;
+  /** Files to write beside the output (a Rust package's Cargo.lock), by absolute path. */
+  files: Map<string, string>;
+}
+
+/**
+ * Reads every sdist the resolution builds from (online, or from the cache
+ * offline): its `[build-system] requires` (setuptools when it has no
+ * pyproject.toml, as PEP 517 says), whether it holds native code, and for
+ * packages the override data marks as Rust, its Cargo.lock, written beside
+ * the output so nixpkgs' importCargoLock can vendor the crates.
+ */
+export async function inspectSources(resolution: Resolution, ctx: InspectContext): Promise<InspectedSources> {
+  const limit = pLimit(4);
+  const facts = new Map<string, SdistFacts>();
+  const files = new Map<string, string>();
+  const unknown = new Set<string>();
+  const jobs: Array<Promise<void>> = [];
+  const seen = new Set<string>();
+  for (const [name, builds] of resolution.packages) {
+    for (const [system, build] of builds) {
+      const source = build.source;
+      if (source.kind !== "artifact" || source.artifact.kind !== "sdist" || !source.artifact.sha256) continue;
+      const key = `${name} ${build.version}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const artifact = source.artifact;
+      const rust = ctx.overrides.match(name, build.version, system)?.cargo !== undefined;
+      jobs.push(
+        limit(async () => {
+          let found;
+          try {
+            found = await inspectSdist({
+              url: artifact.url,
+              filename: artifact.filename,
+              sha256: artifact.sha256,
+              http: ctx.http,
+              cacheDir: join(ctx.cacheDir, "inspect"),
+              offline: ctx.offline,
+              onWarning: (m) => ctx.warnings.push(m),
+            });
+          } catch (err) {
+            // The file is not what the lock pins: that stops the run. Anything else only costs the facts.
+            if (err instanceof HashMismatchError) throw err;
+            ctx.warnings.push(`${name} ${build.version}: its sdist could not be inspected (${(err as Error).message}); its build system is guessed`);
+            return;
+          }
+          if (!found) return;
+          const mapped = found.hasPyproject && found.buildRequires ? mapBuildRequires(found.buildRequires) : undefined;
+          for (const u of mapped?.unknown ?? []) unknown.add(`${name} (${u})`);
+          let cargoLockFile: string | undefined;
+          if (rust && found.cargoLock) {
+            cargoLockFile = join(ctx.outputDir, "cargo-locks", `${name}-${build.version}`, "Cargo.lock");
+            files.set(cargoLockFile, found.cargoLock);
+          }
+          facts.set(key, {
+            buildRequires: mapped ? mapped.attrs : ["setuptools"],
+            nativeSources: found.nativeSources.length > 0,
+            ...(cargoLockFile ? { cargoLockFile } : {}),
+          });
+        }),
+      );
+    }
+  }
+  await Promise.all(jobs);
+  if (unknown.size > 0) {
+    ctx.warnings.push(`build requirements with no nixpkgs attribute known to lock2nix (add them with --overrides): ${[...unknown].sort().join(", ")}`);
+  }
+  return { lookup: (name, version) => facts.get(`${name} ${version}`), files };
+}

@@ -36,6 +36,12 @@ describe("lock2nix CLI", () => {
     expect(result.stdout).toContain("--prefer-wheels");
   });
 
+  it("is described in the README exactly as it prints its help", async () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    expect(readme).toContain(`$ lock2nix --help\n${(await run("--help")).stdout}`);
+    expect(readme).toContain(`$ lock2nix generate --help\n${(await run("generate", "--help")).stdout}`);
+  });
+
   it("keeps the version in step with package.json", async () => {
     expect(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version).toBe(VERSION);
   });

@@ -93,7 +93,7 @@ describe("--check on a stale output", () => {
     process.chdir(repo);
     const result = await cli("generate", "--config", config, "--check", "--offline");
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/^--- a\/services\/api\/lock\.nix\n\+\+\+ b\/services\/api\/lock\.nix\n@@ -3,11 \+3,11 @@\n/);
+    expect(result.stdout).toMatch(/^--- a\/services\/api\/lock\.nix\n\+\+\+ b\/services\/api\/lock\.nix\n@@ -\d+,\d+ \+\d+,\d+ @@\n(?: .*\n)*-# option python: 3\.12\n\+# option python: 3\.13\n/);
     expect(result.stdout).toContain("\n-# option python: 3.12\n+# option python: 3.13\n");
     expect(result.stdout).toContain("\n-  python ? pkgs.python312,\n+  python ? pkgs.python313,\n");
     expect(result.stderr).toContain("services/api/lock.nix is not what lock2nix would write (diff on standard output)\n");

@@ -9,6 +9,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import TOML from "@iarna/toml";
 import { startIndexServer, type IndexFile } from "../test/support/index-server.js";
 import { tempDir } from "../test/helpers.js";
@@ -73,6 +74,27 @@ function syntheticReleases(): Release[] {
   return releases.slice(0, PACKAGES);
 }
 
+/** A minimal real sdist (ustar, gzipped) holding `<top>/pyproject.toml`, so inspection has something to read. */
+function tarGz(top: string): Buffer {
+  const body = Buffer.from('[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n');
+  const header = Buffer.alloc(512);
+  header.write(`${top}/pyproject.toml`.slice(0, 99), 0);
+  header.write("0000644\0", 100);
+  header.write("0000000\0", 108);
+  header.write("0000000\0", 116);
+  header.write(`${body.length.toString(8).padStart(11, "0")}\0`, 124);
+  header.write("00000000000\0", 136);
+  header.write("        ", 148);
+  header.write("0", 156);
+  header.write("ustar\0", 257);
+  header.write("00", 263);
+  let sum = 0;
+  for (const byte of header) sum += byte;
+  header.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148);
+  const padded = Buffer.concat([body, Buffer.alloc((512 - (body.length % 512)) % 512)]);
+  return gzipSync(Buffer.concat([header, padded, Buffer.alloc(1024)]));
+}
+
 function writeProject(releases: Release[], files: Map<string, string>): string {
   const dir = tempDir("lock2nix-bench-");
   const blocks = releases.map(
@@ -113,7 +135,7 @@ async function main(): Promise<void> {
   const hashes = new Map<string, string>();
   for (const r of releases) {
     for (const filename of r.files) {
-      const content = Buffer.from(`${filename}\n`);
+      const content = filename.endsWith(".tar.gz") ? tarGz(filename.slice(0, -".tar.gz".length)) : Buffer.from(`${filename}\n`);
       hashes.set(filename, createHash("sha256").update(content).digest("hex"));
       indexFiles.push({ name: r.name, version: r.version, filename, content });
     }

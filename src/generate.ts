@@ -92,7 +92,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     await locateArtifacts(lock, resolution, ctx);
     const outputDir = options.output ? dirname(resolve(options.output)) : process.cwd();
     // Online, every sdist built from is read once (then cached by hash); offline, only the cache answers.
-    const inspected = options.inspect === false ? undefined : await inspectSources(resolution, { http, offline, cacheDir, outputDir, overrides, warnings });
+    const inspected = options.inspect === false ? undefined : await inspectSources(resolution, { http, offline, cacheDir, outputDir, overrides, warnings, jobs: options.jobs ?? 16 });
     const sdistFacts: SdistFactsLookup | undefined = inspected?.lookup;
     const nix = emitNix(lock, resolution, {
       outputDir,

@@ -1,7 +1,8 @@
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pLimit from "p-limit";
 import type { HttpClient } from "../index/http.js";
-import { HashMismatchError, inspectSdist, mapBuildRequires } from "../inspect/index.js";
+import { ArchiveError, HashMismatchError, inspectSdist, mapBuildRequires } from "../inspect/index.js";
 import type { OverrideSet, SdistFacts, SdistFactsLookup } from "../overrides/index.js";
 import type { Resolution } from "./index.js";
 
@@ -14,6 +15,8 @@ export interface InspectContext {
   outputDir: string;
   overrides: OverrideSet;
   warnings: string[];
+  /** Downloads at once (the index client's --jobs). */
+  jobs?: number;
 }
 
 export interface InspectedSources {
@@ -30,7 +33,8 @@ export interface InspectedSources {
  * the output so nixpkgs' importCargoLock can vendor the crates.
  */
 export async function inspectSources(resolution: Resolution, ctx: InspectContext): Promise<InspectedSources> {
-  const limit = pLimit(4);
+  const limit = pLimit(ctx.jobs ?? 16);
+  const failed = new FailedInspections(join(ctx.cacheDir, "inspect-failed"));
   const facts = new Map<string, SdistFacts>();
   const files = new Map<string, string>();
   const unknown = new Set<string>();
@@ -47,6 +51,7 @@ export async function inspectSources(resolution: Resolution, ctx: InspectContext
       const rust = ctx.overrides.match(name, build.version, system)?.cargo !== undefined;
       jobs.push(
         limit(async () => {
+          if (failed.has(artifact.sha256)) return;
           let found;
           try {
             found = await inspectSdist({
@@ -62,6 +67,8 @@ export async function inspectSources(resolution: Resolution, ctx: InspectContext
             // The file is not what the lock pins: that stops the run. Anything else only costs the facts.
             if (err instanceof HashMismatchError) throw err;
             ctx.warnings.push(`${name} ${build.version}: its sdist could not be inspected (${(err as Error).message}); its build system is guessed`);
+            // An archive that cannot be read stays so: remember it by hash rather than download it every run.
+            if (err instanceof ArchiveError) failed.add(artifact.sha256);
             return;
           }
           if (!found) return;
@@ -86,4 +93,16 @@ export async function inspectSources(resolution: Resolution, ctx: InspectContext
     ctx.warnings.push(`build requirements with no nixpkgs attribute known to lock2nix (add them with --overrides): ${[...unknown].sort().join(", ")}`);
   }
   return { lookup: (name, version) => facts.get(`${name} ${version}`), files };
+}
+
+/** Sdists (by sha256) whose archive could not be read, one empty file each. */
+class FailedInspections {
+  constructor(private readonly dir: string) {}
+  has(sha256: string): boolean {
+    return existsSync(join(this.dir, sha256));
+  }
+  add(sha256: string): void {
+    mkdirSync(this.dir, { recursive: true });
+    writeFileSync(join(this.dir, sha256), "");
+  }
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import TOML from "@iarna/toml";
 import { describe, expect, it } from "vitest";
@@ -189,5 +189,35 @@ describe("generated Nix", () => {
     const path = join(CORPUS, "poetry-poetry");
     await expect(gen({ path, groups: ["nope"] })).rejects.toThrow(/no dependency group `nope` in the project \(it has dev, github-actions, main, test, typing\)/);
     await expect(gen({ path, extras: ["nope"] })).rejects.toThrow(Lock2nixError);
+  });
+});
+
+describe("local path dependencies", () => {
+  function repoWith(lockDirRel: string, depPath: string): string {
+    const repo = tempDir();
+    mkdirSync(join(repo, ".git"));
+    const lockDir = join(repo, lockDirRel);
+    mkdirSync(lockDir, { recursive: true });
+    writeFileSync(
+      join(lockDir, "poetry.lock"),
+      `[[package]]\nname = "localdep"\nversion = "0.1.0"\ndescription = ""\noptional = false\npython-versions = "*"\nfiles = []\ndevelop = false\n\n[package.source]\ntype = "directory"\nurl = "${depPath}"\n\n[metadata]\nlock-version = "2.0"\npython-versions = "^3.11"\ncontent-hash = "0"\n`,
+    );
+    writeFileSync(join(lockDir, "pyproject.toml"), `[tool.poetry]\nname = "app"\nversion = "0"\n[tool.poetry.dependencies]\npython = "^3.11"\nlocaldep = {path = "${depPath}"}\n`);
+    return lockDir;
+  }
+
+  it("are written relative to the generated file", async () => {
+    const lockDir = repoWith("apps/web", "../../libs/localdep");
+    mkdirSync(join(lockDir, "..", "..", "libs", "localdep"), { recursive: true });
+    const { nix } = await gen({ path: lockDir, output: join(lockDir, "nix", "lock.nix"), python: "3.11" });
+    expect(nix).toContain('src = ./. + "/../../../libs/localdep";');
+  });
+
+  it("outside the repository are an error naming the path", async () => {
+    const lockDir = repoWith("app", "../../outside-dep");
+    mkdirSync(join(lockDir, "..", "..", "outside-dep"), { recursive: true });
+    await expect(gen({ path: lockDir, python: "3.11" })).rejects.toThrow(
+      /localdep 0\.1\.0 is a local directory dependency at \.\.\/\.\.\/outside-dep, outside the repository .* that holds the lock/,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { dirname, resolve as resolvePath } from "node:path";
+import { dirname, join, relative, resolve as resolvePath } from "node:path";
 import { LockError } from "../errors.js";
 import type { Dependency, Lock, LockedPackage, PackageSource } from "../model.js";
 import { DEFAULT_GROUP } from "../model.js";
@@ -185,6 +185,14 @@ function buildSource(pkg: LockedPackage, target: Target, lock: Lock, preferWheel
           package: pkg.name,
         });
       }
+      const repo = repositoryRoot(lockDir);
+      if (repo && relative(repo, path).startsWith("..")) {
+        // Nix copies a local path into the store from the checkout: one outside it is not there on another machine.
+        throw new LockError(
+          `${pkg.name} ${pkg.version} is a local ${pkg.source.kind} dependency at ${pkg.source.path}, outside the repository ${repo} that holds the lock; move it into the repository or publish it`,
+          { file: lock.file, package: pkg.name },
+        );
+      }
       const format = pkg.source.kind === "directory" ? "directory" : path.endsWith(".whl") ? "wheel" : "sdist";
       const sha256 = pkg.artifacts[0]?.sha256;
       return { kind: "path", path, format, ...(sha256 ? { sha256 } : {}) };
@@ -199,6 +207,14 @@ function buildSource(pkg: LockedPackage, target: Target, lock: Lock, preferWheel
       const chosen = chooseArtifact(pkg, target, preferWheels);
       return "reason" in chosen ? { kind: "missing", reason: chosen.reason } : { kind: "artifact", artifact: chosen };
     }
+  }
+}
+
+/** The git checkout holding `dir` (the nearest folder above with a `.git`), if any. */
+function repositoryRoot(dir: string): string | undefined {
+  for (let d = resolvePath(dir); ; d = dirname(d)) {
+    if (existsSync(join(d, ".git"))) return d;
+    if (dirname(d) === d) return undefined;
   }
 }
 

@@ -61,3 +61,55 @@ describe("sdists are inspected for their build system", () => {
     expect(cold.nix).toContain("# build-system guessed (setuptools; no override, sdist not inspected): cfast hatched legacy-pkg");
   });
 });
+
+describe("Rust packages", () => {
+  function gitCrateRepo(): { url: string; commit: string; tree: string } {
+    const dir = tempDir("lock2nix-crate-");
+    const git = (...args: string[]) =>
+      execFileSync("git", args, { cwd: dir, encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" } });
+    git("init", "-q");
+    writeFileSync(join(dir, "Cargo.toml"), '[package]\nname = "gitcrate"\nversion = "0.3.0"\n');
+    git("add", ".");
+    git("commit", "-qm", "crate");
+    const tree = tempDir("lock2nix-crate-tree-");
+    execFileSync("sh", ["-c", `git -C ${dir} archive HEAD | tar -x -C ${tree}`]);
+    return { url: `file://${dir}`, commit: git("rev-parse", "HEAD").trim(), tree };
+  }
+
+  it("get the sdist's Cargo.lock beside the output and outputHashes computed for its git crates", async () => {
+    const crate = gitCrateRepo();
+    const cargoLock = `version = 3\n\n[[package]]\nname = "gitcrate"\nversion = "0.3.0"\nsource = "git+${crate.url}?rev=${crate.commit}#${crate.commit}"\n\n[[package]]\nname = "cryptography-rust"\nversion = "0.1.0"\ndependencies = ["gitcrate"]\n`;
+    const content = sdist("cryptography", "45.0.0", '[build-system]\nrequires = ["maturin>=1", "cffi"]\nbuild-backend = "maturin"\n\n[tool.maturin]\nmanifest-path = "src/rust/Cargo.toml"\n', {});
+    // Repack with the crate inside src/rust.
+    const dir = tempDir();
+    execFileSync("tar", ["-xzf", "-", "-C", dir], { input: content });
+    mkdirSync(join(dir, "cryptography-45.0.0", "src", "rust"), { recursive: true });
+    writeFileSync(join(dir, "cryptography-45.0.0", "src", "rust", "Cargo.toml"), '[package]\nname = "cryptography-rust"\nversion = "0.1.0"\n');
+    writeFileSync(join(dir, "cryptography-45.0.0", "src", "rust", "Cargo.lock"), cargoLock);
+    execFileSync("tar", ["-czf", join(dir, "out.tar.gz"), "-C", dir, "cryptography-45.0.0"]);
+    const file = { name: "cryptography", version: "45.0.0", filename: "cryptography-45.0.0.tar.gz", content: readFileSync(join(dir, "out.tar.gz")) };
+    const server = await startIndexServer({ files: [file] });
+    servers.push(server);
+    const projectDir = project(server.simpleUrl, [file]);
+    const output = join(projectDir, "lock.nix");
+    const cacheDir = tempDir();
+    const result = await generate({ path: projectDir, output, python: "3.12", systems: ["x86_64-linux"], cacheDir });
+    const lockPath = join(projectDir, "cargo-locks", "cryptography-45.0.0", "Cargo.lock");
+    expect(result.files.get(lockPath)).toBe(cargoLock);
+    const { narHash } = await import("../src/index/git.js");
+    expect(result.nix).toContain(
+      [
+        "cargoDeps = pkgs.rustPlatform.importCargoLock {",
+        '        lockFile = ./. + "/cargo-locks/cryptography-45.0.0/Cargo.lock";',
+        "        outputHashes = {",
+        `          "gitcrate-0.3.0" = "${await narHash(crate.tree)}";`,
+        "        };",
+        "      };",
+      ].join("\n"),
+    );
+    // Offline, with the sdist's facts cached but no way to hash the crate: the run stops, naming it.
+    await expect(generate({ path: projectDir, output, python: "3.12", systems: ["x86_64-linux"], cacheDir, offline: true })).rejects.toThrow(
+      `cryptography 45.0.0: its Cargo.lock takes the crate(s) gitcrate-0.3.0 from git (${crate.url} at ${crate.commit})`,
+    );
+  });
+});

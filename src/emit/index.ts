@@ -105,7 +105,8 @@ function recipeFor(name: string, version: string, system: NixSystem, options: Em
             cargo: {
               ...(m.cargo.root !== undefined ? { root: m.cargo.root } : {}),
               ...(facts?.cargoLockFile ? { lockFile: facts.cargoLockFile } : {}),
-              gitHashes: m.cargo.gitHashes,
+              // Computed from the crates' repositories, then the data's, which win.
+              gitHashes: { ...(facts?.cargoGitHashes ?? {}), ...m.cargo.gitHashes },
             },
           }
         : {}),

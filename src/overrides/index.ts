@@ -250,6 +250,8 @@ export function matchOverride(name: string, version: string, system: NixSystem, 
 export interface SdistFacts {
   buildRequires?: string[];
   cargoLockFile?: string;
+  /** importCargoLock's outputHashes for the git crates of that Cargo.lock, by `<name>-<version>`. */
+  cargoGitHashes?: Record<string, string>;
   nativeSources: boolean;
 }
 

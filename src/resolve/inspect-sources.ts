@@ -2,7 +2,9 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pLimit from "p-limit";
 import type { HttpClient } from "../index/http.js";
-import { ArchiveError, HashMismatchError, inspectSdist, mapBuildRequires } from "../inspect/index.js";
+import { LockError } from "../errors.js";
+import { gitSourceHash } from "../index/git.js";
+import { ArchiveError, cargoGitCrates, gitCrateSources, HashMismatchError, inspectSdist, mapBuildRequires } from "../inspect/index.js";
 import type { OverrideSet, SdistFacts, SdistFactsLookup } from "../overrides/index.js";
 import type { Resolution } from "./index.js";
 
@@ -75,14 +77,18 @@ export async function inspectSources(resolution: Resolution, ctx: InspectContext
           const mapped = found.hasPyproject && found.buildRequires ? mapBuildRequires(found.buildRequires) : undefined;
           for (const u of mapped?.unknown ?? []) unknown.add(`${name} (${u})`);
           let cargoLockFile: string | undefined;
+          let cargoGitHashes: Record<string, string> | undefined;
           if (rust && found.cargoLock) {
             cargoLockFile = join(ctx.outputDir, "cargo-locks", `${name}-${build.version}`, "Cargo.lock");
             files.set(cargoLockFile, found.cargoLock);
+            const known = ctx.overrides.match(name, build.version, system)?.cargo?.gitHashes ?? {};
+            cargoGitHashes = await hashGitCrates(found.cargoLock, known, `${name} ${build.version}`, ctx);
           }
           facts.set(key, {
             buildRequires: mapped ? mapped.attrs : ["setuptools"],
             nativeSources: found.nativeSources.length > 0,
             ...(cargoLockFile ? { cargoLockFile } : {}),
+            ...(cargoGitHashes ? { cargoGitHashes } : {}),
           });
         }),
       );
@@ -93,6 +99,28 @@ export async function inspectSources(resolution: Resolution, ctx: InspectContext
     ctx.warnings.push(`build requirements with no nixpkgs attribute known to lock2nix (add them with --overrides): ${[...unknown].sort().join(", ")}`);
   }
   return { lookup: (name, version) => facts.get(`${name} ${version}`), files };
+}
+
+/**
+ * importCargoLock needs `outputHashes` for a Cargo.lock's git crates: the
+ * hash of each crate repository's checkout (submodules included, as nixpkgs
+ * fetches them). Computed here; offline, only the override data can give
+ * them, and a missing one stops the run naming the crate.
+ */
+async function hashGitCrates(cargoLock: string, known: Record<string, string>, owner: string, ctx: InspectContext): Promise<Record<string, string>> {
+  const hashes: Record<string, string> = {};
+  for (const source of gitCrateSources(cargoGitCrates(cargoLock, `${owner}'s Cargo.lock`))) {
+    const missing = source.keys.filter((k) => known[k] === undefined);
+    if (missing.length === 0) continue;
+    if (ctx.offline) {
+      throw new LockError(
+        `${owner}: its Cargo.lock takes the crate(s) ${missing.join(", ")} from git (${source.url} at ${source.rev}); their hash needs a checkout, which --offline forbids (or give cargo.gitHashes in an override)`,
+      );
+    }
+    const hash = await gitSourceHash({ url: source.url, commit: source.rev, submodules: true, cacheDir: join(ctx.cacheDir, "git") });
+    for (const key of missing) hashes[key] = hash;
+  }
+  return hashes;
 }
 
 /** Sdists (by sha256) whose archive could not be read, one empty file each. */

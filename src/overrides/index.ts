@@ -145,7 +145,16 @@ const empty = (name: string): MatchedOverride => ({
 export class OverrideSet {
   private readonly byName = new Map<string, OverrideEntry[]>();
 
-  constructor(entries: Iterable<OverrideEntry> = []) {
+  /**
+   * @param entries this set's own entries
+   * @param earlier a set whose entries come before these (`concat` keeps it lazy)
+   * @param loader reads the entries of one package on first use (the shipped library: one file a package)
+   */
+  constructor(
+    entries: Iterable<OverrideEntry> = [],
+    private readonly earlier?: OverrideSet,
+    private readonly loader?: { names: string[]; load(name: string): OverrideEntry[] },
+  ) {
     for (const e of entries) this.add(e);
   }
 
@@ -155,23 +164,26 @@ export class OverrideSet {
 
   /** A new set: these entries, then `later`'s (which win). */
   concat(later: OverrideSet): OverrideSet {
-    return new OverrideSet([...this.entries(), ...later.entries()]);
+    return new OverrideSet(later.entries(), this);
   }
 
   has(name: string): boolean {
-    return this.byName.has(normalizeName(name));
+    return this.entriesFor(name).length > 0;
   }
 
   names(): string[] {
-    return [...this.byName.keys()].sort();
+    const own = this.loader ? this.loader.names : [...this.byName.keys()];
+    return [...new Set([...(this.earlier?.names() ?? []), ...own])].sort();
   }
 
   entries(): OverrideEntry[] {
-    return [...this.byName.values()].flat();
+    return this.names().flatMap((n) => this.entriesFor(n));
   }
 
   entriesFor(name: string): OverrideEntry[] {
-    return this.byName.get(normalizeName(name)) ?? [];
+    const n = normalizeName(name);
+    if (this.loader && !this.byName.has(n) && this.loader.names.includes(n)) this.byName.set(n, this.loader.load(n));
+    return [...(this.earlier?.entriesFor(n) ?? []), ...(this.byName.get(n) ?? [])];
   }
 
   /** The merged, version-filtered, system-specific override; undefined when no entry applies. */
@@ -186,20 +198,30 @@ let library: OverrideSet | undefined;
 
 /** Reads and validates every file of a library folder (default: the one lock2nix ships). */
 export function loadLibrary(dir = libraryDir()): OverrideSet {
-  const names = readdirSync(dir)
-    .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
-    .sort();
-  const set = new OverrideSet();
-  for (const f of names) {
-    const text = readFileSync(join(dir, f), "utf8");
-    set.add(parseLibraryFile(text, `overrides/${f}`, f.replace(/\.ya?ml$/, "")));
-  }
+  const set = lazyLibrary(dir);
+  set.entries();
   return set;
+}
+
+/** The library, each package's file read and validated when that package is first asked about. */
+function lazyLibrary(dir: string): OverrideSet {
+  const files = new Map(
+    readdirSync(dir)
+      .filter((f) => f.endsWith(".yaml") || f.endsWith(".yml"))
+      .map((f) => [f.replace(/\.ya?ml$/, ""), f] as const),
+  );
+  return new OverrideSet([], undefined, {
+    names: [...files.keys()].sort(),
+    load: (name) => {
+      const f = files.get(name) as string;
+      return [parseLibraryFile(readFileSync(join(dir, f), "utf8"), `overrides/${f}`, name)];
+    },
+  });
 }
 
 /** The library lock2nix ships, read once. */
 export function defaultLibrary(): OverrideSet {
-  return (library ??= loadLibrary());
+  return (library ??= lazyLibrary(libraryDir()));
 }
 
 let fingerprint: string | undefined;

@@ -113,3 +113,22 @@ describe("Rust packages", () => {
     );
   });
 });
+
+describe("a downloaded sdist that is not the one the lock pins", () => {
+  it("stops the run, naming the file and both hashes", async () => {
+    const content = sdist("pinned", "1.0", '[build-system]\nrequires = ["setuptools"]\n');
+    const server = await startIndexServer({ files: [{ name: "pinned", version: "1.0", filename: "pinned-1.0.tar.gz", content }] });
+    servers.push(server);
+    const dir = tempDir();
+    const url = server.fileUrl("pinned-1.0.tar.gz");
+    const wrong = "0".repeat(64);
+    writeFileSync(
+      join(dir, "poetry.lock"),
+      `[[package]]\nname = "pinned"\nversion = "1.0"\ndescription = ""\noptional = false\npython-versions = "*"\nfiles = [\n    {file = "pinned-1.0.tar.gz", hash = "sha256:${wrong}"},\n]\n\n[package.source]\ntype = "url"\nurl = "${url}"\n\n[metadata]\nlock-version = "2.0"\npython-versions = "^3.11"\ncontent-hash = "0"\n`,
+    );
+    writeFileSync(join(dir, "pyproject.toml"), `[tool.poetry]\nname = "app"\nversion = "0"\n[tool.poetry.dependencies]\npython = "^3.11"\npinned = {url = "${url}"}\n`);
+    await expect(generate({ path: dir, python: "3.11", systems: ["x86_64-linux"], cacheDir: tempDir() })).rejects.toThrow(
+      `pinned-1.0.tar.gz: sha256 mismatch: expected ${wrong}, got ${createHash("sha256").update(content).digest("hex")}`,
+    );
+  });
+});

@@ -35,6 +35,8 @@ Options:
                         when the lockfile, lock2nix's version and the options are unchanged)
       --json            print a report for other tools on standard output: packages, the
                         file chosen for each system, overrides applied, warnings
+      --no-inspect      do not download the sdists built from to read their build system,
+                        native code and Cargo.lock (the override data and guesses decide)
       --no-audit        skip the cheap supply-chain checks (pinning, sources, typosquats)
                         whose one-line summary is printed on standard error (see lock2nix audit)
   -q, --quiet           print errors only
@@ -65,6 +67,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     check: { type: "boolean" },
     json: { type: "boolean" },
     "no-audit": { type: "boolean" },
+    "no-inspect": { type: "boolean" },
     quiet: { type: "boolean", short: "q" },
     verbose: { type: "boolean", short: "v" },
     help: { type: "boolean", short: "h" },
@@ -117,6 +120,7 @@ async function run(argv: string[], io: Io): Promise<number> {
           preferWheels: values["prefer-wheels"] ?? false,
           ...(indexUrl ? { indexUrl } : {}),
           ...(values.overrides?.length ? { overrides: values.overrides } : {}),
+          ...(values["no-inspect"] ? { inspect: false } : {}),
         },
       },
     ];

@@ -39,9 +39,9 @@ function poetryProject(names: string[], lockVersion: "1.1" | "2.0" | "2.1"): str
   return dir;
 }
 
-async function generateInto(dir: string, preferWheels = false): Promise<string> {
+async function generateInto(dir: string, preferWheels = false, inspect = true): Promise<string> {
   const out = join(dir, "lock.nix");
-  const { nix } = await generate({ path: dir, output: out, python: "3.11", systems: [SYSTEM], preferWheels, cacheDir: tempDir() });
+  const { nix } = await generate({ path: dir, output: out, python: "3.11", systems: [SYSTEM], preferWheels, inspect, cacheDir: tempDir() });
   writeFileSync(out, nix);
   return out;
 }
@@ -106,13 +106,14 @@ describe.skipIf(NIX_SKIP_REASON)("generated Nix builds in the Nix sandbox", () =
     const beta = fixtures.get("beta").files.find((f) => f.kind === "sdist");
     if (!beta) throw new Error("fixture beta has no sdist");
     const wrong = "0".repeat(64);
-    // A direct URL dependency: lock2nix has no index to check it against, so only Nix stands guard.
+    // A direct URL dependency, not inspected: lock2nix has no index to check it against, so only Nix stands guard.
+    // (Inspecting it, lock2nix itself would stop: see test/resolve-inspect.test.ts.)
     writeFileSync(
       join(dir, "poetry.lock"),
       `[[package]]\nname = "beta"\nversion = "1.2.0"\ndescription = ""\noptional = false\npython-versions = "*"\nfiles = [\n    {file = "${beta.filename}", hash = "sha256:${wrong}"},\n]\n\n[package.source]\ntype = "url"\nurl = "${index.fileUrl(beta.filename)}"\n\n[metadata]\nlock-version = "2.0"\npython-versions = "^3.11"\ncontent-hash = "0"\n`,
     );
     writeFileSync(join(dir, "pyproject.toml"), `[tool.poetry]\nname = "app"\nversion = "0"\n[tool.poetry.dependencies]\npython = "^3.11"\nbeta = {url = "${index.fileUrl(beta.filename)}"}\n`);
-    const file = await generateInto(dir);
+    const file = await generateInto(dir, false, false);
     const built = await nixBuild(file, "env", { outLink: join(dir, "result") });
     expect(built.ok).toBe(false);
     expect(built.log).toMatch(/hash mismatch in fixed-output derivation/);

@@ -70,7 +70,9 @@ reference = "private"
 }
 
 const FAST = { timeoutMs: 2_000, retries: 2, backoffMs: 5 };
-const gen = (options: GenerateOptions) => generate({ cacheDir: tempDir(), python: "3.11", systems: ["x86_64-linux"], http: FAST, ...options });
+// These tests are about the index: sdists are not downloaded for inspection (test/resolve-inspect.test.ts is).
+const gen = (options: GenerateOptions) =>
+  generate({ cacheDir: tempDir(), python: "3.11", systems: ["x86_64-linux"], http: FAST, inspect: false, ...options });
 const alphaLock = (url: string) => poetryProject(url, [{ name: "alpha", version: "1.0.0", files: [["alpha-1.0.0.tar.gz", hashOf("alpha-1.0.0.tar.gz")]] }]);
 
 describe("index client against a loopback index", () => {

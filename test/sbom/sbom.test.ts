@@ -115,7 +115,7 @@ describe("lock2nix sbom", () => {
       const result = await sbom({ path: dir, indexUrl: server.simpleUrl, cacheDir, http: FAST, python: "3.11", systems: ["x86_64-linux"], licenses });
       const out = join(tempDir(), "python.nix");
       let stderr = "";
-      const code = await main(["generate", dir, "--index-url", server.simpleUrl, "--python", "3.11", "--system", "x86_64-linux", "-o", out, "--no-audit"], {
+      const code = await main(["generate", dir, "--index-url", server.simpleUrl, "--python", "3.11", "--system", "x86_64-linux", "-o", out, "--no-audit", "--no-inspect"], {
         stdout: () => {},
         stderr: (t) => (stderr += t),
       });

@@ -2,10 +2,9 @@ import { parseArgs } from "node:util";
 import { UsageError } from "../errors.js";
 import { formats } from "../formats/index.js";
 import { writeFileAtomic } from "../generate.js";
-import type { FormatId } from "../model.js";
-import { isNixSystem, NIX_SYSTEMS, type NixSystem } from "../resolve/target.js";
+import { NIX_SYSTEMS } from "../resolve/target.js";
 import { sbom } from "../sbom/index.js";
-import { asUsage, splitList, type Command, type Io } from "./common.js";
+import { asUsage, checkTargetOptions, type Command, type Io } from "./common.js";
 
 const HELP = `Usage: lock2nix sbom [PATH] [-o FILE] [options]
 
@@ -58,25 +57,11 @@ async function run(argv: string[], io: Io): Promise<number> {
   }
   const [path = ".", ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`unexpected argument \`${rest[0]}\``);
-  if (values.format !== undefined && !(values.format in formats)) {
-    throw new UsageError(`--format ${values.format}: expected one of ${Object.keys(formats).join(", ")}`);
-  }
-  const systems = values.system?.map((s): NixSystem => {
-    if (!isNixSystem(s)) throw new UsageError(`--system ${s}: expected one of ${NIX_SYSTEMS.join(", ")}`);
-    return s;
-  });
-  const groups = splitList(values.groups);
-  const extras = splitList(values.extras);
-  const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
-  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 256)) {
-    throw new UsageError(`--jobs ${values.jobs}: expected a whole number from 1 to 256`);
-  }
-  const indexUrl = values["index-url"];
-  if (indexUrl !== undefined && !/^https?:\/\//.test(indexUrl)) throw new UsageError(`--index-url ${indexUrl}: expected an http(s) URL`);
+  const { format, systems, groups, extras, jobs, indexUrl } = checkTargetOptions(values);
   const result = await sbom({
     path,
     ...(values.output ? { output: values.output } : {}),
-    ...(values.format ? { format: values.format as FormatId } : {}),
+    ...(format ? { format } : {}),
     ...(values.python ? { python: values.python } : {}),
     ...(systems ? { systems } : {}),
     ...(groups ? { groups } : {}),

@@ -1,6 +1,6 @@
-import { createHash, randomBytes } from "node:crypto";
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { basename, dirname, resolve } from "node:path";
 import { emitNix } from "./emit/index.js";
 import { readLock } from "./formats/index.js";
 import { DiskCache, defaultCacheDir } from "./index/cache.js";
@@ -154,14 +154,5 @@ function userOverrideRecord(paths: string[]): string {
   return paths.map((p) => `${basename(p)}@sha256:${createHash("sha256").update(readFileSync(p)).digest("hex").slice(0, 16)}`).join(" ");
 }
 
-/** Writes `text` to `path` through a temporary file and a rename, so a failure leaves no partial file. */
-export function writeFileAtomic(path: string, text: string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-}
+
+export { writeFileAtomic } from "./fs.js";

@@ -5,10 +5,11 @@
  * and a report of what was done that `--json` prints.
  */
 
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname, isAbsolute, relative } from "node:path";
 import { parseHeader, staleReasons, unifiedDiff } from "../check.js";
 import { Lock2nixError, LockError } from "../errors.js";
+import { readOptional } from "../fs.js";
 import { readLock } from "../formats/index.js";
 import type { ProjectConfig } from "./index.js";
 import { generate, recordedOptionsFor, writeFileAtomic, type GenerateOptions, type GenerateResult } from "../generate.js";
@@ -192,14 +193,6 @@ export function overrideReport(resolution: Resolution, overrides: OverrideSet, c
   return out;
 }
 
-function readOptional(path: string): string | undefined {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw err;
-  }
-}
 
 /** Runs every job (concurrently, sharing one index client and cache) and reports on each. */
 export async function runJobs(jobs: Job[], options: RunOptions = {}): Promise<RunResult> {

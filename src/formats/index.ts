@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { Lock2nixError } from "../errors.js";
+import { readOptional } from "../fs.js";
 import type { FormatId, Lock } from "../model.js";
 import { readPoetryLock } from "./poetry/index.js";
 import { readUvLock } from "./uv/index.js";
@@ -20,14 +21,6 @@ export const formats = {
   requirements: { id: "requirements", fileNames: ["requirements.txt"], read: (input) => readRequirements(input) },
 } satisfies Record<FormatId, LockFormat>;
 
-function readOptional(path: string): string | undefined {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw err;
-  }
-}
 
 /** Finds the lockfile for PATH (a lockfile or a folder holding one) and its format. */
 export function locateLock(path: string, format?: FormatId): { file: string; format: LockFormat } {

@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { writeFileAtomic } from "../fs.js";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -83,13 +84,6 @@ export class DiskCache {
       mkdirSync(shard, { recursive: true });
       this.made.add(shard);
     }
-    const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-    try {
-      writeFileSync(tmp, `${JSON.stringify(header)}\n${body}`);
-      renameSync(tmp, path);
-    } catch (err) {
-      rmSync(tmp, { force: true });
-      throw err;
-    }
+    writeFileAtomic(path, `${JSON.stringify(header)}\n${body}`);
   }
 }

@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
-import { createHash, randomBytes, type Hash } from "node:crypto";
-import { lstat, mkdir, mkdtemp, open, readFile, readdir, readlink, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { createHash, type Hash } from "node:crypto";
+import { lstat, mkdir, mkdtemp, open, readFile, readdir, readlink, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { writeFileAtomic } from "../fs.js";
 import { defaultCacheDir } from "./cache.js";
 import { redactUrl } from "./credentials.js";
 import { IndexError } from "./http.js";
@@ -214,9 +215,7 @@ export async function gitSourceHash(options: GitSourceOptions): Promise<string> 
   const entry: CachedHash = { version: 1, url: shown, commit, submodules, hash };
   try {
     await mkdir(join(cacheDir, key.slice(0, 2)), { recursive: true });
-    const temp = `${cacheFile}.${randomBytes(6).toString("hex")}.tmp`;
-    await writeFile(temp, JSON.stringify(entry) + "\n");
-    await rename(temp, cacheFile);
+    writeFileAtomic(cacheFile, JSON.stringify(entry) + "\n");
   } catch {
     // An unwritable cache only costs a fetch next time.
   }

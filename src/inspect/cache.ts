@@ -4,8 +4,8 @@
  * is written to a temporary name and renamed; a corrupt one is removed and
  * reported as a miss.
  */
-import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { writeFileAtomic } from "../fs.js";
 import { join } from "node:path";
 import { defaultCacheDir } from "../index/cache.js";
 import { NATIVE_KINDS, type SdistFacts } from "./facts.js";
@@ -62,13 +62,6 @@ export class FactsCache {
     const path = this.path(sha256);
     mkdirSync(join(path, ".."), { recursive: true });
     const stored: StoredFacts = { version: VERSION, sha256, filename, facts };
-    const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-    try {
-      writeFileSync(tmp, JSON.stringify(stored));
-      renameSync(tmp, path);
-    } catch (err) {
-      rmSync(tmp, { force: true });
-      throw err;
-    }
+    writeFileAtomic(path, JSON.stringify(stored));
   }
 }

@@ -108,3 +108,9 @@ export interface Lock {
 }
 
 export const DEFAULT_GROUP = "main";
+
+/** The order `Lock.packages` is kept in: by name, then version. */
+export function comparePackages(a: LockedPackage, b: LockedPackage): number {
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+  return a.version.localeCompare(b.version);
+}

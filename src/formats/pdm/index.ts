@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { ParseError } from "../../errors.js";
 import type { Dependency, Lock, LockedPackage, RootProject } from "../../model.js";
+import { comparePackages } from "../../model.js";
 import { DEFAULT_GROUP } from "../../model.js";
 import { normalizeName } from "../../pep/normalize.js";
 import { Fields, isTable } from "../fields.js";
@@ -113,7 +114,7 @@ export function readPdmLock(input: LockInput): Lock {
     warnings.push(`pdm.lock: [[package]] keys lock2nix does not know were ignored: ${[...unknownKeys].sort().join(", ")}`);
   }
   const packages = mergeExtras(entries);
-  packages.sort((a, b) => (a.name === b.name ? a.version.localeCompare(b.version) : a.name < b.name ? -1 : 1));
+  packages.sort(comparePackages);
 
   let root: RootProject;
   if (pyproject) {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { ParseError, type SourceLocation } from "../../errors.js";
 import type { Dependency, Lock, LockedPackage, RootProject } from "../../model.js";
+import { comparePackages } from "../../model.js";
 import { DEFAULT_GROUP } from "../../model.js";
 import { normalizeName } from "../../pep/normalize.js";
 import { Fields, isTable } from "../fields.js";
@@ -88,7 +89,7 @@ function mergeEntries(entries: PipenvEntry[]): LockedPackage[] {
       if (!same.artifacts.some((b) => b.sha256 === a.sha256 && b.filename === a.filename)) same.artifacts.push(a);
     }
   }
-  return packages.sort((a, b) => (a.name === b.name ? a.version.localeCompare(b.version) : a.name < b.name ? -1 : 1));
+  return packages.sort(comparePackages);
 }
 
 /** Warns of a name pinned at different versions in different categories: an environment holds one. */

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { LockError, ParseError } from "../../errors.js";
 import type { Artifact, Dependency, Lock, LockedPackage, PackageSource, RootProject } from "../../model.js";
+import { comparePackages } from "../../model.js";
 import { DEFAULT_GROUP, PYPI_SIMPLE_URL } from "../../model.js";
 import { isValidName, normalizeExtra, normalizeName } from "../../pep/normalize.js";
 import { Fields, isTable } from "../fields.js";
@@ -226,7 +227,7 @@ export function readPoetryLock(input: LockInput): Lock {
     }
   }
 
-  packages.sort((a, b) => (a.name === b.name ? a.version.localeCompare(b.version) : a.name < b.name ? -1 : 1));
+  packages.sort(comparePackages);
   return {
     format: "poetry",
     file: path,

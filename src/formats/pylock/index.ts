@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { ParseError } from "../../errors.js";
 import type { Dependency, Lock, LockedPackage, RootProject } from "../../model.js";
+import { comparePackages } from "../../model.js";
 import { DEFAULT_GROUP } from "../../model.js";
 import { markerUses, type MarkerNode } from "../../pep/markers.js";
 import { isValidName, normalizeName } from "../../pep/normalize.js";
@@ -177,7 +178,7 @@ export function readPylock(input: LockInput): Lock {
   }
 
   const packages = entries.map((e) => e.package);
-  packages.sort((a, b) => (a.name === b.name ? a.version.localeCompare(b.version) : a.name < b.name ? -1 : 1));
+  packages.sort(comparePackages);
   return {
     format: "pylock",
     file: path,

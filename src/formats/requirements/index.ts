@@ -11,6 +11,7 @@ import { LockError } from "../../errors.js";
 import { redactUrl } from "../../index/credentials.js";
 import { isPypiIndex } from "../../index/pypi-urls.js";
 import type { Artifact, Dependency, Lock, LockedPackage, PackageSource } from "../../model.js";
+import { comparePackages } from "../../model.js";
 import { DEFAULT_GROUP, PYPI_SIMPLE_URL } from "../../model.js";
 import { normalizeName } from "../../pep/normalize.js";
 import type { LockInput } from "../types.js";
@@ -123,7 +124,7 @@ export function readRequirementsTree(input: LockInput, options: ReadRequirements
   }
   checkHashes(resolved, tree);
   const warnings = [...tree.warnings, ...optionWarnings(tree.options, index, resolved)];
-  packages.sort((a, b) => (a.name === b.name ? a.version.localeCompare(b.version) : a.name < b.name ? -1 : 1));
+  packages.sort(comparePackages);
 
   const only = new Map<string, "wheel" | "sdist">();
   for (const p of packages) {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { ParseError } from "../../errors.js";
 import type { Lock, LockedPackage } from "../../model.js";
+import { comparePackages } from "../../model.js";
 import { markerToString } from "../../pep/markers.js";
 import { normalizeName } from "../../pep/normalize.js";
 import { Fields } from "../fields.js";
@@ -116,7 +117,7 @@ export function readUvLock(input: LockInput): Lock {
 
   const requiresPython = top.optString("requires-python");
   if (requiresPython) workspace.root.requiresPython = [requiresPython];
-  packages.sort((a, b) => (a.name === b.name ? a.version.localeCompare(b.version) : a.name < b.name ? -1 : 1));
+  packages.sort(comparePackages);
   return {
     format: "uv",
     file: path,

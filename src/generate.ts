@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { emitNix } from "./emit/index.js";
-import { readLock } from "./formats/index.js";
+import { locateLock, readLock } from "./formats/index.js";
 import { DiskCache, defaultCacheDir } from "./index/cache.js";
 import { CachingIndexClient } from "./index/client.js";
 import { redactUrl } from "./index/credentials.js";
@@ -12,8 +12,9 @@ import { DEFAULT_GROUP, type FormatId, type Lock } from "./model.js";
 import { resolveLock, type Resolution } from "./resolve/index.js";
 import { inspectSources } from "./resolve/inspect-sources.js";
 import { locateArtifacts, nameArtifactsByHash } from "./resolve/locate.js";
-import { defaultLibrary, libraryFingerprint, loadUserFiles, overrideWarnings, type SdistFactsLookup, type SourceBuildRef } from "./overrides/index.js";
+import { defaultLibrary, libraryFingerprint, loadUserFiles, overrideWarnings, type OverrideSet, type SdistFactsLookup, type SourceBuildRef } from "./overrides/index.js";
 import { choosePython, NIX_SYSTEMS, type NixSystem } from "./resolve/target.js";
+import { RunMemo } from "./run-memo.js";
 
 export interface GenerateOptions {
   /** A lockfile, or a folder holding one. */
@@ -56,11 +57,15 @@ export interface GenerateResult {
   warnings: string[];
   /** HTTP requests made (0 offline or fully cached). */
   requests: number;
+  /** The override library and the user's files, as applied. */
+  overrides: OverrideSet;
 }
 
 /** Reads a lock, finds its files on the index, resolves it for the targets and renders the Nix file's text. */
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
-  const lock = readLock(options.path, options.format);
+  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  const memo = RunMemo.open(cacheDir, locateLock(options.path, options.format).file);
+  const lock = readLock(options.path, options.format, memo);
   // Read before any network use, so a mistake in an override file fails fast.
   const overrides = defaultLibrary().concat(loadUserFiles(options.overrides ?? []));
   const offline = options.offline ?? false;
@@ -72,14 +77,13 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     options.client ??
     new CachingIndexClient({
       http,
-      cache: new DiskCache(options.cacheDir ?? defaultCacheDir()),
+      cache: new DiskCache(cacheDir),
       offline,
       jobs: options.jobs ?? 16,
       onLookup: () => options.onProgress?.(++done, total()),
     });
   const warnings: string[] = [];
-  const cacheDir = options.cacheDir ?? defaultCacheDir();
-  const ctx = { client, settings: indexUrl ? { indexUrl } : {}, offline, warnings, http, cacheDir };
+  const ctx = { client: memo.releasesVia(client, offline), settings: indexUrl ? { indexUrl } : {}, offline, warnings, http, cacheDir };
   try {
     await nameArtifactsByHash(lock, ctx);
     const resolution = resolveLock(lock, {
@@ -92,7 +96,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     await locateArtifacts(lock, resolution, ctx);
     const outputDir = options.output ? dirname(resolve(options.output)) : process.cwd();
     // Online, every sdist built from is read once (then cached by hash); offline, only the cache answers.
-    const inspected = options.inspect === false ? undefined : await inspectSources(resolution, { http, offline, cacheDir, outputDir, overrides, warnings, jobs: options.jobs ?? 16 });
+    const inspected = options.inspect === false ? undefined : await inspectSources(resolution, { http, offline, cacheDir, outputDir, overrides, warnings, jobs: options.jobs ?? 16, memo });
     const sdistFacts: SdistFactsLookup | undefined = inspected?.lookup;
     const nix = emitNix(lock, resolution, {
       outputDir,
@@ -121,7 +125,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
         `${guessed.size} package(s) come from an index whose file URLs only it knows, and it was not asked; using PyPI's URLs for them (the sha256 from the lock pins the content whichever host serves it): ${[...guessed].sort().join(", ")}`,
       );
     }
-    return { nix, files: inspected?.files ?? new Map(), lock, resolution, warnings: [...new Set(warnings)].sort(), requests: http.requests };
+    memo.save();
+    return { nix, files: inspected?.files ?? new Map(), lock, resolution, warnings: [...new Set(warnings)].sort(), requests: http.requests, overrides };
   } finally {
     await http.close();
   }

@@ -17,7 +17,7 @@ import { DiskCache, defaultCacheDir } from "../index/cache.js";
 import { CachingIndexClient } from "../index/client.js";
 import { HttpClient, type HttpOptions } from "../index/http.js";
 import type { IndexClient } from "../index/types.js";
-import { defaultLibrary, loadUserFiles, type OverrideSet } from "../overrides/index.js";
+import type { OverrideSet } from "../overrides/index.js";
 import type { BuildSource, Resolution } from "../resolve/index.js";
 import type { NixSystem } from "../resolve/target.js";
 import { VERSION } from "../version.js";
@@ -259,7 +259,7 @@ export async function runJobs(jobs: Job[], options: RunOptions = {}): Promise<Ru
         systems: [...result.resolution.systems],
         groups: [...result.resolution.groups.keys()].sort(),
         packages: packageReport(result.resolution, dirname(result.lock.file)),
-        overrides: overrideReport(result.resolution, defaultLibrary().concat(loadUserFiles(job.options.overrides ?? [])), cwd),
+        overrides: overrideReport(result.resolution, result.overrides, cwd),
         warnings: result.warnings,
       });
       if (options.check && output) {

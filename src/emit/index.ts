@@ -28,7 +28,8 @@ function sri(sha256hex: string): string {
 }
 
 function fetchurlExpr(url: string, sha256: string, filename: string): NixExpr {
-  let urlBase = basename(new URL(url).pathname);
+  // The URL's last path segment (an index gives absolute URLs; a query or fragment is not part of it).
+  let urlBase = basename(url.replace(/[?#].*$/, "").replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, "") || "/");
   try {
     urlBase = decodeURIComponent(urlBase);
   } catch {
@@ -207,6 +208,12 @@ function srcAndFormat(v: Variant, outputDir: string, buildSystem: NixExpr): Arra
 
 /** `[ common ] ++ lib.optionals (onSystems [ … ]) [ … ]` for names that only some systems need. */
 function perSystemList(bySystem: Map<NixSystem, string[]>, item: (name: string) => NixExpr): NixExpr {
+  // The usual case, every system the same list, needs no comparing of sets.
+  const lists = [...bySystem.values()];
+  const first = lists[0] ?? [];
+  if (lists.every((l) => l === first || (l.length === first.length && l.every((x, i) => x === first[i])))) {
+    return concatLists([list([...new Set(first)].sort().map(item))]);
+  }
   const systems = [...bySystem.keys()].sort();
   const sets = new Map(systems.map((s) => [s, new Set(bySystem.get(s))] as const));
   const all = [...new Set([...bySystem.values()].flat())].sort();
@@ -230,8 +237,14 @@ const nonEmpty = (e: NixExpr): NixExpr | undefined => (e.kind === "list" && e.it
 function derivation(name: string, builds: Map<NixSystem, PackageBuild>, options: EmitOptions): NixExpr {
   const outputDir = options.outputDir;
   const recipes = new Map<NixSystem, Recipe>();
+  // A recipe depends on the system only through its override block (linux or darwin).
+  const byBlock = new Map<string, Recipe>();
   for (const [system, b] of builds) {
-    if (isSourceBuild(b.source)) recipes.set(system, recipeFor(name, b.version, system, options));
+    if (!isSourceBuild(b.source)) continue;
+    const block = `${b.version} ${isLinux(system)}`;
+    let recipe = byBlock.get(block);
+    if (!recipe) byBlock.set(block, (recipe = recipeFor(name, b.version, system, options)));
+    recipes.set(system, recipe);
   }
   const variant = (b: PackageBuild, system: NixSystem): Variant => ({
     source: b.source,

@@ -1,7 +1,7 @@
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { Lock2nixError } from "../errors.js";
-import { readOptional } from "../fs.js";
+import { readOptional, readText } from "../fs.js";
 import type { FormatId, Lock } from "../model.js";
 import { readPoetryLock } from "./poetry/index.js";
 import { readUvLock } from "./uv/index.js";
@@ -22,6 +22,14 @@ export const formats = {
 } satisfies Record<FormatId, LockFormat>;
 
 
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /** Finds the lockfile for PATH (a lockfile or a folder holding one) and its format. */
 export function locateLock(path: string, format?: FormatId): { file: string; format: LockFormat } {
   let stat;
@@ -35,7 +43,7 @@ export function locateLock(path: string, format?: FormatId): { file: string; for
     for (const f of format ? [formats[format]] : all) {
       for (const name of f.fileNames) {
         const candidate = join(path, name);
-        if (readOptional(candidate) !== undefined) return { file: candidate, format: f };
+        if (isFile(candidate)) return { file: candidate, format: f };
       }
     }
     const names = all.flatMap((f) => f.fileNames).join(", ");
@@ -55,20 +63,48 @@ export function locateLock(path: string, format?: FormatId): { file: string; for
   return { file: path, format: found };
 }
 
-/** Reads and normalizes a lockfile. Errors carry the file path. */
-export function readLock(path: string, format?: FormatId): Lock {
+/** Remembers parsed locks between runs (see src/run-memo.ts). */
+export interface LockMemo {
+  lock(file: string, format: FormatId, text: string, readSibling: (name: string) => string | undefined): Lock | undefined;
+  recordLock(file: string, format: FormatId, text: string, siblings: Map<string, string | undefined>, lock: Lock): void;
+}
+
+/**
+ * The formats whose parsed locks are remembered: the TOML ones, whose parse
+ * is the cost. Pipfile.lock (JSON) and requirements files are read each
+ * time; their readers also expand environment variables, which a memo
+ * keyed by file contents would miss.
+ */
+const MEMOIZED: ReadonlySet<FormatId> = new Set(["poetry", "uv", "pdm", "pylock"]);
+
+/** Reads and normalizes a lockfile, through `memo` when given. Errors carry the file path. */
+export function readLock(path: string, format?: FormatId, memo?: LockMemo): Lock {
   const located = locateLock(path, format);
   const dir = dirname(located.file);
+  const text = readText(located.file);
+  const readSibling = (name: string) => readOptional(join(dir, name));
+  const id = located.format.id;
+  const memoized = memo && MEMOIZED.has(id) ? memo : undefined;
+  const known = memoized?.lock(located.file, id, text, readSibling);
+  if (known) return known;
+  const siblings = new Map<string, string | undefined>();
   const input: LockInput = {
-    text: readFileSync(located.file, "utf8"),
+    text,
     path: located.file,
-    readSibling: (name) => readOptional(join(dir, name)),
+    readSibling: (name) => {
+      const sibling = readSibling(name);
+      siblings.set(name, sibling);
+      return sibling;
+    },
     siblingPath: (name) => join(dir, name),
   };
+  let lock: Lock;
   try {
-    return located.format.read(input);
+    lock = located.format.read(input);
   } catch (err) {
     if (err instanceof Lock2nixError) throw err.inFile(located.file);
     throw err;
   }
+  memoized?.recordLock(located.file, id, text, siblings, lock);
+  return lock;
 }

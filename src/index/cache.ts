@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
-import { writeFileAtomic } from "../fs.js";
+import { mkdirSync, rmSync } from "node:fs";
+import { readText, writeFileAtomic } from "../fs.js";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -52,7 +52,7 @@ export class DiskCache {
     const path = this.path(url);
     let text: string;
     try {
-      text = readFileSync(path, "utf8");
+      text = readText(path);
     } catch {
       return undefined;
     }

@@ -1,12 +1,12 @@
 import pLimit from "p-limit";
 import { eq } from "@renovatebot/pep440";
 import { normalizeName } from "../pep/normalize.js";
-import { parseSdistFilename, parseWheelFilename } from "../pep/tags.js";
-import type { DiskCache } from "./cache.js";
+import { parseSdistFilename } from "../pep/tags.js";
+import type { CacheEntry, DiskCache } from "./cache.js";
 import { CredentialStore, credentialEnvName, redactUrl } from "./credentials.js";
 import { IndexError, type HttpClient } from "./http.js";
-import { parsePypiJson, parseSimpleHtml, parseSimpleJson } from "./responses.js";
-import type { IndexClient, IndexFile, IndexLocation } from "./types.js";
+import { parsePypiJson, parseSimpleHtml, parseSimpleJson, type FileFilter } from "./responses.js";
+import type { FreshnessReportingClient, IndexFile, IndexLocation, Lookup } from "./types.js";
 
 /** PEP 691 content negotiation: JSON preferred, HTML accepted. */
 const SIMPLE_ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01";
@@ -14,6 +14,12 @@ const SIMPLE_ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi
 const DEFAULT_MAX_AGE_SECONDS = 600;
 
 type Validate = (body: string, url: string) => unknown;
+
+/** A response body, and until when (ms since the epoch) it may be used without asking the index again. */
+interface Fetched {
+  body: string;
+  freshUntil: number;
+}
 
 /** What an offline run lacked: reported all at once. */
 export class OfflineMiss extends IndexError {}
@@ -35,11 +41,15 @@ function maxAge(headers: Record<string, string | string[] | undefined>): number 
   return m ? Number(m[1]) : DEFAULT_MAX_AGE_SECONDS;
 }
 
+/**
+ * The version a file name carries, read without parsing the rest: a page
+ * lists every release's files, thousands for some projects. A wheel's
+ * fields are escaped (PEP 427), so its version is the second.
+ */
 function versionOf(filename: string): string | undefined {
-  try {
-    if (filename.endsWith(".whl")) return parseWheelFilename(filename).version;
-  } catch {
-    return undefined;
+  if (filename.endsWith(".whl")) {
+    const fields = filename.split("-");
+    return fields.length === 5 || fields.length === 6 ? fields[1] : undefined;
   }
   return parseSdistFilename(filename)?.version;
 }
@@ -54,9 +64,9 @@ function sameVersion(a: string, b: string): boolean {
  * that is what it answers). Lookups are bounded by `jobs`, share
  * in-flight requests, and go through the on-disk cache.
  */
-export class CachingIndexClient implements IndexClient {
+export class CachingIndexClient implements FreshnessReportingClient {
   private readonly limit;
-  private readonly inFlight = new Map<string, Promise<string>>();
+  private readonly inFlight = new Map<string, Promise<Fetched>>();
   private readonly credentials: CredentialStore;
 
   constructor(private readonly options: ClientOptions) {
@@ -65,27 +75,33 @@ export class CachingIndexClient implements IndexClient {
   }
 
   async releaseFiles(index: IndexLocation, name: string, version: string): Promise<IndexFile[]> {
+    return (await this.lookup(index, name, version)).files;
+  }
+
+  async lookup(index: IndexLocation, name: string, version: string): Promise<Lookup> {
     try {
       if (index.pypiJson) {
         const base = new URL(index.url);
         const url = `${base.protocol}//${base.host}/pypi/${normalizeName(name)}/${encodeURIComponent(version)}/json`;
-        return parsePypiJson(await this.fetch(index, url, "application/json", `${name} ${version}`, parsePypiJson), url);
+        const { body, freshUntil } = await this.fetch(index, url, "application/json", `${name} ${version}`, parsePypiJson);
+        return { files: parsePypiJson(body, url), freshUntil };
       }
       const url = `${index.url.replace(/\/+$/, "")}/${normalizeName(name)}/`;
-      const parseSimple = (body: string, at: string) =>
-        body.trimStart().startsWith("{") ? parseSimpleJson(body, at) : parseSimpleHtml(body, at);
-      const files = parseSimple(await this.fetch(index, url, SIMPLE_ACCEPT, name, parseSimple), url);
-      return files.filter((f) => {
-        const v = versionOf(f.filename);
+      const parseSimple = (body: string, at: string, keep?: FileFilter) =>
+        body.trimStart().startsWith("{") ? parseSimpleJson(body, at, keep) : parseSimpleHtml(body, at, keep);
+      const { body, freshUntil } = await this.fetch(index, url, SIMPLE_ACCEPT, name, parseSimple);
+      const files = parseSimple(body, url, (filename) => {
+        const v = versionOf(filename);
         return v !== undefined && sameVersion(v, version);
       });
+      return { files, freshUntil };
     } finally {
       this.options.onLookup?.();
     }
   }
 
   /** `validate` throws on a body that must not be cached (truncated or malformed). */
-  private fetch(index: IndexLocation, url: string, accept: string, what: string, validate: Validate): Promise<string> {
+  private fetch(index: IndexLocation, url: string, accept: string, what: string, validate: Validate): Promise<Fetched> {
     const key = `${accept} ${redactUrl(url)}`;
     let pending = this.inFlight.get(key);
     if (!pending) {
@@ -95,12 +111,13 @@ export class CachingIndexClient implements IndexClient {
     return pending;
   }
 
-  private async fetchUncached(index: IndexLocation, url: string, accept: string, what: string, validate: Validate): Promise<string> {
+  private async fetchUncached(index: IndexLocation, url: string, accept: string, what: string, validate: Validate): Promise<Fetched> {
     const cacheKey = redactUrl(url);
     const cached = this.options.cache?.get(cacheKey);
-    if (cached && Date.now() - cached.storedAt < cached.maxAge * 1000) return cached.body;
+    const fresh = (entry: CacheEntry): Fetched => ({ body: entry.body, freshUntil: entry.storedAt + entry.maxAge * 1000 });
+    if (cached && Date.now() < fresh(cached).freshUntil) return fresh(cached);
     if (this.options.offline) {
-      if (cached) return cached.body;
+      if (cached) return fresh(cached);
       throw new OfflineMiss(`${what}: not in the cache (${cacheKey}), and --offline forbids asking index ${index.name}`);
     }
     const credentials = this.credentials.lookup(index.name, new URL(url));
@@ -110,8 +127,9 @@ export class CachingIndexClient implements IndexClient {
       ...(credentials ? { credentials } : {}),
     });
     if (res.status === 304 && cached) {
-      this.options.cache?.put({ ...cached, storedAt: Date.now(), maxAge: maxAge(res.headers) });
-      return cached.body;
+      const revalidated = { ...cached, storedAt: Date.now(), maxAge: maxAge(res.headers) };
+      this.options.cache?.put(revalidated);
+      return fresh(revalidated);
     }
     if (res.status === 401 || res.status === 403) {
       throw new IndexError(
@@ -123,13 +141,14 @@ export class CachingIndexClient implements IndexClient {
     const body = res.body.toString("utf8");
     validate(body, url);
     const etag = res.headers["etag"];
-    this.options.cache?.put({
+    const entry: CacheEntry = {
       url: cacheKey,
       ...(typeof etag === "string" ? { etag } : {}),
       storedAt: Date.now(),
       maxAge: maxAge(res.headers),
       body,
-    });
-    return body;
+    };
+    this.options.cache?.put(entry);
+    return fresh(entry);
   }
 }

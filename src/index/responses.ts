@@ -13,12 +13,18 @@ function bad(url: string, what: string): never {
   throw new IndexError(`${redactUrl(url)}: unexpected response from the index: ${what}`);
 }
 
-function stripCredentials(url: string): string {
-  const u = new URL(url);
-  u.username = "";
-  u.password = "";
-  return u.toString();
+/** `url` resolved against `base`, without user name or password. */
+function absoluteUrl(url: string, base: string): string {
+  const u = new URL(url, base);
+  if (u.username !== "" || u.password !== "") {
+    u.username = "";
+    u.password = "";
+  }
+  return u.href;
 }
+
+/** Which of a project page's files to return: a page lists every release, a lookup wants one. */
+export type FileFilter = (filename: string) => boolean;
 
 function yankedOf(value: unknown): boolean | string {
   if (value === undefined || value === null || value === false) return false;
@@ -46,7 +52,7 @@ export function parsePypiJson(body: string, url: string): IndexFile[] {
     const sha256 = typeof digests["sha256"] === "string" ? digests["sha256"].toLowerCase() : undefined;
     return {
       filename: entry["filename"] as string,
-      url: stripCredentials(new URL(entry["url"] as string, url).toString()),
+      url: absoluteUrl(entry["url"] as string, url),
       ...(sha256 ? { sha256 } : {}),
       ...(typeof entry["requires_python"] === "string" ? { requiresPython: entry["requires_python"] } : {}),
       yanked: entry["yanked"] === true ? (typeof entry["yanked_reason"] === "string" && entry["yanked_reason"]) || true : false,
@@ -55,23 +61,26 @@ export function parsePypiJson(body: string, url: string): IndexFile[] {
 }
 
 /** PEP 691 JSON simple API project page. */
-export function parseSimpleJson(body: string, url: string): IndexFile[] {
+export function parseSimpleJson(body: string, url: string, keep?: FileFilter): IndexFile[] {
   const doc = parseJson(body, url);
   if (!isTable(doc) || !Array.isArray(doc["files"])) bad(url, "expected a PEP 691 object with a `files` array");
-  return (doc["files"] as unknown[]).map((entry, i) => {
+  const files: IndexFile[] = [];
+  (doc["files"] as unknown[]).forEach((entry, i) => {
     if (!isTable(entry) || typeof entry["filename"] !== "string" || typeof entry["url"] !== "string") {
       bad(url, `files[${i}] needs \`filename\` and \`url\` strings`);
     }
+    if (keep && !keep(entry["filename"])) return;
     const hashes = isTable(entry["hashes"]) ? entry["hashes"] : {};
     const sha256 = typeof hashes["sha256"] === "string" ? hashes["sha256"].toLowerCase() : undefined;
-    return {
+    files.push({
       filename: entry["filename"] as string,
-      url: stripCredentials(new URL(entry["url"] as string, url).toString()),
+      url: absoluteUrl(entry["url"] as string, url),
       ...(sha256 ? { sha256 } : {}),
       ...(typeof entry["requires-python"] === "string" ? { requiresPython: entry["requires-python"] } : {}),
       yanked: yankedOf(entry["yanked"]),
-    };
+    });
   });
+  return files;
 }
 
 const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", "#39": "'" };
@@ -83,7 +92,7 @@ const decodeEntities = (s: string) =>
   });
 
 /** PEP 503 HTML simple API project page: one anchor per file, `#sha256=` in the href. */
-export function parseSimpleHtml(body: string, url: string): IndexFile[] {
+export function parseSimpleHtml(body: string, url: string, keep?: FileFilter): IndexFile[] {
   const files: IndexFile[] = [];
   for (const m of body.matchAll(/<a\s([^>]*)>([^<]*)<\/a>/gi)) {
     const attrs = new Map<string, string>();
@@ -96,10 +105,11 @@ export function parseSimpleHtml(body: string, url: string): IndexFile[] {
     const fragment = /^#sha256=([0-9a-f]{64})$/i.exec(absolute.hash);
     absolute.hash = "";
     const filename = decodeEntities((m[2] as string).trim()) || decodeURIComponent(absolute.pathname.split("/").pop() ?? "");
+    if (keep && !keep(filename)) continue;
     const requiresPython = attrs.get("data-requires-python");
     files.push({
       filename,
-      url: stripCredentials(absolute.toString()),
+      url: absoluteUrl(absolute.href, url),
       ...(fragment ? { sha256: (fragment[1] as string).toLowerCase() } : {}),
       ...(requiresPython ? { requiresPython } : {}),
       yanked: attrs.has("data-yanked") ? attrs.get("data-yanked") || true : false,

@@ -24,3 +24,14 @@ export interface IndexLocation {
 export interface IndexClient {
   releaseFiles(index: IndexLocation, name: string, version: string): Promise<IndexFile[]>;
 }
+
+/** A release's files, and until when (ms since the epoch) the answer they came from stays fresh. */
+export interface Lookup {
+  files: IndexFile[];
+  freshUntil: number;
+}
+
+/** A client that can tell how long its answers stay fresh, so they can be remembered between runs. */
+export interface FreshnessReportingClient extends IndexClient {
+  lookup(index: IndexLocation, name: string, version: string): Promise<Lookup>;
+}

@@ -4,8 +4,8 @@
  * is written to a temporary name and renamed; a corrupt one is removed and
  * reported as a miss.
  */
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
-import { writeFileAtomic } from "../fs.js";
+import { mkdirSync, rmSync } from "node:fs";
+import { readText, writeFileAtomic } from "../fs.js";
 import { join } from "node:path";
 import { defaultCacheDir } from "../index/cache.js";
 import { NATIVE_KINDS, type SdistFacts } from "./facts.js";
@@ -44,7 +44,7 @@ export class FactsCache {
     const path = this.path(sha256);
     let text: string;
     try {
-      text = readFileSync(path, "utf8");
+      text = readText(path);
     } catch {
       return undefined;
     }

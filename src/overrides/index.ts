@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { satisfies } from "@renovatebot/pep440";
 import { Lock2nixError } from "../errors.js";
+import { readOptional } from "../fs.js";
 import { packageRoot } from "../package-root.js";
 import { normalizeName } from "../pep/normalize.js";
 import type { NixSystem } from "../resolve/target.js";
@@ -158,8 +159,12 @@ export class OverrideSet {
     for (const e of entries) this.add(e);
   }
 
+  /** match() results by name, version and system block: a run asks about each package once per system and per use. */
+  private readonly matched = new Map<string, MatchedOverride | undefined>();
+
   add(entry: OverrideEntry): void {
     this.byName.set(entry.name, [...(this.byName.get(entry.name) ?? []), entry]);
+    this.matched.clear();
   }
 
   /** A new set: these entries, then `later`'s (which win). */
@@ -189,8 +194,14 @@ export class OverrideSet {
   /** The merged, version-filtered, system-specific override; undefined when no entry applies. */
   match(name: string, version: string, system: NixSystem): MatchedOverride | undefined {
     const n = normalizeName(name);
-    const result = this.entriesFor(n).reduce((acc, e) => applyEntry(acc, e, version, system), empty(n));
-    return result.files.length > 0 ? result : undefined;
+    const key = `${n}\0${version}\0${systemBlock(system)}`;
+    if (this.matched.has(key)) return this.matched.get(key);
+    const entries = this.entriesFor(n);
+    if (entries.length === 0) return undefined;
+    const result = entries.reduce((acc, e) => applyEntry(acc, e, version, system), empty(n));
+    const found = result.files.length > 0 ? result : undefined;
+    this.matched.set(key, found);
+    return found;
   }
 }
 
@@ -219,24 +230,62 @@ function lazyLibrary(dir: string): OverrideSet {
   });
 }
 
-/** The library lock2nix ships, read once. */
+/** The library lock2nix ships, read once: compiled by the build when that is current, else file by file. */
 export function defaultLibrary(): OverrideSet {
-  return (library ??= lazyLibrary(libraryDir()));
+  return (library ??= readCompiledLibrary(compiledLibraryFile()) ?? lazyLibrary(libraryDir()));
 }
 
-let fingerprint: string | undefined;
+/** Where `npm run build` writes the compiled library. */
+export function compiledLibraryFile(): string {
+  return join(packageRoot(), "dist", "overrides.json");
+}
+
+interface CompiledLibrary {
+  /** libraryFingerprint() of the files it was compiled from. */
+  fingerprint: string;
+  entries: OverrideEntry[];
+}
+
+/**
+ * The library's files, read and validated, as one JSON text: parsing it is
+ * much cheaper than parsing ~130 YAML files on every run.
+ */
+export function compileLibrary(dir = libraryDir()): string {
+  const compiled: CompiledLibrary = { fingerprint: libraryFingerprint(dir), entries: loadLibrary(dir).entries() };
+  return `${JSON.stringify(compiled)}\n`;
+}
+
+/** The compiled library in `file`, when it was compiled from the library's current files; undefined otherwise. */
+export function readCompiledLibrary(file: string, dir = libraryDir()): OverrideSet | undefined {
+  const text = readOptional(file);
+  if (text === undefined) return undefined;
+  let compiled: CompiledLibrary;
+  try {
+    compiled = JSON.parse(text) as CompiledLibrary;
+  } catch {
+    return undefined;
+  }
+  // Edited since the build (or a different checkout): the YAML files are the truth.
+  if (compiled.fingerprint !== libraryFingerprint(dir) || !Array.isArray(compiled.entries)) return undefined;
+  return new OverrideSet(compiled.entries);
+}
+
+const fingerprints = new Map<string, string>();
 
 /**
  * A short hash of every file of the shipped library, recorded in each output's
  * header, so `--check` sees a changed library as a changed output.
  */
 export function libraryFingerprint(dir = libraryDir()): string {
+  let fingerprint = fingerprints.get(dir);
   if (fingerprint) return fingerprint;
   const hash = createHash("sha256");
   for (const f of readdirSync(dir).sort()) {
     if (f.endsWith(".yaml") || f.endsWith(".yml")) hash.update(`${f}\0${readFileSync(join(dir, f), "utf8")}\0`);
   }
-  return (fingerprint = hash.digest("hex").slice(0, 16));
+  fingerprint = hash.digest("hex").slice(0, 16);
+  fingerprints.set(dir, fingerprint);
+  return fingerprint;
 }
 
 /** The user's --overrides files, in order (a later file wins over an earlier one). */

@@ -67,9 +67,22 @@ export function chooseArtifact(
   target: Target,
   preferWheels: boolean,
 ): ChosenArtifact | NoArtifact {
-  const wheelTarget = { pythonVersion: target.python, system: target.system };
   const sdist = pkg.only === "wheel" ? undefined : sdists(pkg)[0];
-  const wheel = pkg.only === "sdist" ? undefined : bestWheel(wheels(pkg.artifacts), wheelTarget);
+  // Building from the sdist is the same choice on every target: made once.
+  if (sdist && !preferWheels) {
+    let chosen = sdistChoice.get(pkg);
+    if (!chosen) sdistChoice.set(pkg, (chosen = choose(pkg, target, preferWheels, sdist)));
+    return chosen;
+  }
+  return choose(pkg, target, preferWheels, sdist);
+}
+
+const sdistChoice = new WeakMap<LockedPackage, ChosenArtifact | NoArtifact>();
+
+function choose(pkg: LockedPackage, target: Target, preferWheels: boolean, sdist: Artifact | undefined): ChosenArtifact | NoArtifact {
+  const wheelTarget = { pythonVersion: target.python, system: target.system };
+  // Ranking wheels is the costly part: skip it when an sdist is preferred and there is one.
+  const wheel = pkg.only === "sdist" || (!preferWheels && sdist) ? undefined : bestWheel(wheels(pkg.artifacts), wheelTarget);
   const pick = preferWheels ? (wheel ?? sdist) : (sdist ?? wheel);
   if (!pick) {
     const names = pkg.artifacts.map((a) => a.filename).join(", ");

@@ -7,6 +7,7 @@ import { gitSourceHash } from "../index/git.js";
 import { ArchiveError, cargoGitCrates, gitCrateSources, HashMismatchError, inspectSdist, mapBuildRequires } from "../inspect/index.js";
 import type { OverrideSet, SdistFacts, SdistFactsLookup } from "../overrides/index.js";
 import type { Resolution } from "./index.js";
+import type { RunMemo } from "../run-memo.js";
 
 export interface InspectContext {
   http: HttpClient;
@@ -19,6 +20,8 @@ export interface InspectContext {
   warnings: string[];
   /** Downloads at once (the index client's --jobs). */
   jobs?: number;
+  /** Facts a previous run on this lock found, in one file (see src/run-memo.ts). */
+  memo?: Pick<RunMemo, "sdistFacts" | "recordSdistFacts">;
 }
 
 export interface InspectedSources {
@@ -53,27 +56,30 @@ export async function inspectSources(resolution: Resolution, ctx: InspectContext
       const rust = ctx.overrides.match(name, build.version, system)?.cargo !== undefined;
       jobs.push(
         limit(async () => {
-          if (failed.has(artifact.sha256)) return;
-          let found;
-          try {
-            found = await inspectSdist({
-              url: artifact.url,
-              filename: artifact.filename,
-              sha256: artifact.sha256,
-              http: ctx.http,
-              cacheDir: join(ctx.cacheDir, "inspect"),
-              offline: ctx.offline,
-              onWarning: (m) => ctx.warnings.push(m),
-            });
-          } catch (err) {
-            // The file is not what the lock pins: that stops the run. Anything else only costs the facts.
-            if (err instanceof HashMismatchError) throw err;
-            ctx.warnings.push(`${name} ${build.version}: its sdist could not be inspected (${(err as Error).message}); its build system is guessed`);
-            // An archive that cannot be read stays so: remember it by hash rather than download it every run.
-            if (err instanceof ArchiveError) failed.add(artifact.sha256);
-            return;
+          let found = ctx.memo?.sdistFacts(artifact.sha256);
+          if (!found) {
+            if (failed.has(artifact.sha256)) return;
+            try {
+              found = await inspectSdist({
+                url: artifact.url,
+                filename: artifact.filename,
+                sha256: artifact.sha256,
+                http: ctx.http,
+                cacheDir: join(ctx.cacheDir, "inspect"),
+                offline: ctx.offline,
+                onWarning: (m) => ctx.warnings.push(m),
+              });
+            } catch (err) {
+              // The file is not what the lock pins: that stops the run. Anything else only costs the facts.
+              if (err instanceof HashMismatchError) throw err;
+              ctx.warnings.push(`${name} ${build.version}: its sdist could not be inspected (${(err as Error).message}); its build system is guessed`);
+              // An archive that cannot be read stays so: remember it by hash rather than download it every run.
+              if (err instanceof ArchiveError) failed.add(artifact.sha256);
+              return;
+            }
+            if (!found) return;
+            ctx.memo?.recordSdistFacts(artifact.sha256, found);
           }
-          if (!found) return;
           const mapped = found.hasPyproject && found.buildRequires ? mapBuildRequires(found.buildRequires) : undefined;
           for (const u of mapped?.unknown ?? []) unknown.add(`${name} (${u})`);
           let cargoLockFile: string | undefined;

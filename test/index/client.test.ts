@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { generate, type GenerateOptions } from "../../src/generate.js";
 import { DiskCache } from "../../src/index/cache.js";
@@ -204,15 +204,20 @@ describe("index client against a loopback index", () => {
     const warm = await gen({ path: dir, cacheDir });
     expect(warm.nix).toBe(cold.nix);
     expect(warm.requests).toBe(0);
-    // Age every entry past its freshness: the next run asks with If-None-Match and gets 304.
-    const cache = new DiskCache(cacheDir);
-    const key = `${server.simpleUrl}alpha/`;
-    const entry = cache.get(key);
-    expect(entry?.etag).toBeTruthy();
-    cache.put({ ...(entry as NonNullable<typeof entry>), storedAt: 0 });
-    const revalidated = await gen({ path: dir, cacheDir });
-    expect(revalidated.nix).toBe(cold.nix);
-    expect(server.requests.at(-1)?.status).toBe(304);
+    expect(new DiskCache(cacheDir).get(`${server.simpleUrl}alpha/`)?.etag).toBeTruthy();
+    // An hour later every answer is stale (the cache's and the run memo's): the next run asks with If-None-Match and gets 304.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + 3_600_000);
+      const revalidated = await gen({ path: dir, cacheDir });
+      expect(revalidated.nix).toBe(cold.nix);
+      expect(revalidated.requests).toBe(1);
+      expect(server.requests.at(-1)?.status).toBe(304);
+      // Revalidated, the answer is fresh again.
+      expect((await gen({ path: dir, cacheDir })).requests).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("discards a corrupt cache entry and fetches it again", async () => {
@@ -224,6 +229,8 @@ describe("index client against a loopback index", () => {
     for (const sub of readdirSync(shard)) {
       for (const f of readdirSync(join(shard, sub))) writeFileSync(join(shard, sub, f), readFileSync(join(shard, sub, f), "utf8").slice(0, 40));
     }
+    // The run memo would answer first (test/run-memo.test.ts covers it): without it, the corrupt entry is what the run meets.
+    rmSync(join(cacheDir, "runs"), { recursive: true });
     const again = await gen({ path: dir, cacheDir });
     expect(again.requests).toBe(1);
     expect(again.nix).toContain(server.fileUrl("alpha-1.0.0.tar.gz"));

@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { EMITTER_ATTRIBUTES } from "../../src/emit/index.js";
-import { libraryDir, loadLibrary, type OverrideEntry } from "../../src/overrides/index.js";
-import { NIX_SKIP_REASON } from "../helpers.js";
+import { compileLibrary, libraryDir, loadLibrary, readCompiledLibrary, type OverrideEntry } from "../../src/overrides/index.js";
+import { NIX_SKIP_REASON, tempDir } from "../helpers.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const library = loadLibrary();
@@ -123,5 +123,34 @@ describe("the override library", () => {
       execFileSync("nix-instantiate", ["--eval", "--strict", "--json", "--expr", `let p = import ${join(ROOT, "test", "nix", "nixpkgs")} { system = "x86_64-linux"; }; in [ ${select} ]`], { encoding: "utf8" }),
     );
     expect(out).toHaveLength(nested.length);
+  });
+});
+
+describe("the compiled library (dist/overrides.json, written by npm run build)", () => {
+  it("holds what the YAML files say, and applies the same", () => {
+    const file = join(tempDir(), "overrides.json");
+    writeFileSync(file, compileLibrary());
+    const compiled = readCompiledLibrary(file);
+    expect(compiled).toBeDefined();
+    expect(compiled?.entries()).toEqual(library.entries());
+    for (const name of library.names()) {
+      for (const system of ["x86_64-linux", "aarch64-darwin"] as const) {
+        expect(compiled?.match(name, "1.0", system), `${name} ${system}`).toEqual(library.match(name, "1.0", system));
+      }
+    }
+  });
+
+  it("is not used once a YAML file changed since it was compiled", () => {
+    const dir = tempDir();
+    cpSync(libraryDir(), dir, { recursive: true });
+    const file = join(tempDir(), "overrides.json");
+    writeFileSync(file, compileLibrary(dir));
+    expect(readCompiledLibrary(file, dir)).toBeDefined();
+    const edited = tempDir();
+    cpSync(libraryDir(), edited, { recursive: true });
+    writeFileSync(join(edited, "lxml.yaml"), `${readFileSync(join(edited, "lxml.yaml"), "utf8")}# edited\n`);
+    expect(readCompiledLibrary(file, edited)).toBeUndefined();
+    writeFileSync(file, "{ not json");
+    expect(readCompiledLibrary(file, dir)).toBeUndefined();
   });
 });

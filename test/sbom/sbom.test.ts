@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Spec, Validation } from "@cyclonedx/cyclonedx-library";
+import { PackageURL } from "packageurl-js";
 import { afterEach, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { DiskCache } from "../../src/index/cache.js";
@@ -10,7 +11,8 @@ import { licenseFromPypiJson, pypiLicenses } from "../../src/sbom/licenses.js";
 import { sbom } from "../../src/sbom/index.js";
 import { pypiPurl } from "../../src/sbom/purl.js";
 import { startIndexServer, type IndexFile, type IndexServer } from "../support/index-server.js";
-import { tempDir } from "../helpers.js";
+import { CORPUS, tempDir } from "../helpers.js";
+import { readLock } from "../../src/formats/index.js";
 import { poetryProject } from "../audit/support.js";
 
 const FAST = { timeoutMs: 2_000, retries: 1, backoffMs: 5 };
@@ -148,6 +150,14 @@ describe("purls and reported licences", () => {
   it("spells purls as the PyPI purl type says", () => {
     expect(pypiPurl("python-dateutil", "2.9.0.post0")).toBe("pkg:pypi/python-dateutil@2.9.0.post0");
     expect(pypiPurl("Foo_Bar", "1!2.0+local")).toBe("pkg:pypi/foo-bar@1!2.0+local");
+  });
+
+  it("spells every corpus release's purl as packageurl-js does", () => {
+    const releases = ["poetry-poetry", "poetry-jumpserver", "uv-pydantic-ai", "pipenv-paperless-ngx-2022"].flatMap((c) => readLock(join(CORPUS, c)).packages);
+    expect(releases.length).toBeGreaterThan(500);
+    for (const { name, version } of [...releases, { name: "Foo_Bar.baz", version: "1!2.0+local.7 a" }]) {
+      expect(pypiPurl(name, version), `${name} ${version}`).toBe(new PackageURL("pypi", undefined, name, version, undefined, undefined).toString());
+    }
   });
 
   it("reads PEP 639 expressions, short License fields and classifiers, and ignores licence texts", () => {

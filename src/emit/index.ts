@@ -60,6 +60,8 @@ interface RecipeRest {
   cargo?: { root?: string; lockFile?: string; gitHashes: Record<string, string> };
 }
 
+const NO_RECIPE_REST: RecipeRest = Object.freeze({ patches: [], env: {}, flags: {} });
+
 /** How one source build is made on one system, from the override data and the sdist's own facts. */
 interface Recipe {
   buildSystem: string[];
@@ -97,7 +99,8 @@ function recipeFor(name: string, version: string, system: NixSystem, options: Em
     buildSystem,
     nativeBuildInputs: uniq([...(m?.nativeBuildInputs ?? []), ...(rust ? RUST_HOOKS : []), ...(m?.cargo?.maturin ? [MATURIN_HOOK] : [])]),
     buildInputs: m?.buildInputs ?? [],
-    rest: {
+    // Shared where no override applies, so systems that agree can be told so without comparing.
+    rest: !m ? NO_RECIPE_REST : {
       patches: m?.patches ?? [],
       env: m?.env ?? {},
       flags: Object.fromEntries(Object.entries(m?.flags ?? {}).filter(([, v]) => v !== undefined)) as Record<string, boolean>,
@@ -234,6 +237,30 @@ function perSystemList(bySystem: Map<NixSystem, string[]>, item: (name: string) 
 
 const nonEmpty = (e: NixExpr): NixExpr | undefined => (e.kind === "list" && e.items.length === 0 ? undefined : e);
 
+/**
+ * Whether every system builds the package alike, told from shared objects
+ * alone (the resolver and recipeFor share them where systems agree); false
+ * means "compare them", not "they differ".
+ */
+function sameEverywhere(builds: Map<NixSystem, PackageBuild>, recipes: Map<NixSystem, Recipe>): boolean {
+  let first: PackageBuild | undefined;
+  let rest: RecipeRest | undefined;
+  for (const [system, b] of builds) {
+    // A binary wheel is patched on Linux only.
+    if (b.source.kind === "artifact" && b.source.artifact.binary) return false;
+    if (b.droppedForCycle.length > 0) return false;
+    const r = recipes.get(system)?.rest;
+    if (!first) {
+      first = b;
+      rest = r;
+      continue;
+    }
+    if (b.source !== first.source || b.version !== first.version || b.dependencies !== first.dependencies) return false;
+    if (b.unknownDependencies !== first.unknownDependencies || r !== rest) return false;
+  }
+  return true;
+}
+
 function derivation(name: string, builds: Map<NixSystem, PackageBuild>, options: EmitOptions): NixExpr {
   const outputDir = options.outputDir;
   const recipes = new Map<NixSystem, Recipe>();
@@ -256,9 +283,11 @@ function derivation(name: string, builds: Map<NixSystem, PackageBuild>, options:
   });
   const key = (v: Variant) => JSON.stringify(v);
   const variants = new Map<string, NixSystem[]>();
-  for (const [system, b] of builds) {
-    const k = key(variant(b, system));
-    variants.set(k, [...(variants.get(k) ?? []), system]);
+  if (!sameEverywhere(builds, recipes)) {
+    for (const [system, b] of builds) {
+      const k = key(variant(b, system));
+      variants.set(k, [...(variants.get(k) ?? []), system]);
+    }
   }
   const one = (systems: NixSystem[]): NixExpr => {
     const b = builds.get(systems[0] as NixSystem) as PackageBuild;
@@ -287,7 +316,7 @@ function derivation(name: string, builds: Map<NixSystem, PackageBuild>, options:
       ]),
     );
   };
-  if (variants.size === 1) return one([...builds.keys()]);
+  if (variants.size <= 1) return one([...builds.keys()]);
   return apply(
     "forSystem",
     str(name),

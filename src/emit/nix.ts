@@ -61,8 +61,12 @@ export function concatLists(parts: NixExpr[]): NixExpr {
 
 export const bool = (value: boolean): NixExpr => raw(value ? "true" : "false");
 
+const NEEDS_ESCAPE = /[\\"\n\r\t]|\$\{/;
+
 /** Escapes text for a double-quoted Nix string: `\`, `"`, `${` and control characters. */
 export function escapeString(value: string): string {
+  // Most strings (names, versions, URLs, hashes) hold nothing to escape.
+  if (!NEEDS_ESCAPE.test(value)) return `"${value}"`;
   let out = "";
   for (let i = 0; i < value.length; i++) {
     const ch = value[i] as string;
@@ -104,10 +108,13 @@ function isMultiline(expr: NixExpr): boolean {
   }
 }
 
+const indents: string[] = [];
+const spaces = (n: number): string => (indents[n] ??= " ".repeat(n));
+
 /** Prints `expr` as it would appear at indentation `indent` (in spaces). */
 export function render(expr: NixExpr, indent = 0): string {
-  const pad = " ".repeat(indent);
-  const inner = " ".repeat(indent + 2);
+  const pad = spaces(indent);
+  const inner = spaces(indent + 2);
   switch (expr.kind) {
     case "string":
       return escapeString(expr.value);

@@ -50,14 +50,26 @@ export interface Resolution {
   warnings: string[];
 }
 
+/** A marker's answer on one target, as a walk asked it. */
+interface MarkerAnswer {
+  node: MarkerNode;
+  extras: ReadonlySet<string>;
+  holds: boolean;
+}
+
+const parsedMarkers = new Map<string, MarkerNode>();
+
 class MarkerCache {
-  private readonly parsed = new Map<string, MarkerNode>();
+  /** Every question asked, in order: a target that answers them all alike walks to the same graph. */
+  readonly asked: MarkerAnswer[] = [];
   constructor(private readonly env: MarkerEnvironment) {}
   holds(marker: string | undefined, extras: ReadonlySet<string>): boolean {
     if (marker === undefined) return true;
-    let node = this.parsed.get(marker);
-    if (!node) this.parsed.set(marker, (node = parseMarker(marker)));
-    return evaluateMarker(node, this.env, extras);
+    let node = parsedMarkers.get(marker);
+    if (!node) parsedMarkers.set(marker, (node = parseMarker(marker)));
+    const holds = evaluateMarker(node, this.env, extras);
+    this.asked.push({ node, extras, holds });
+    return holds;
   }
 }
 
@@ -72,22 +84,43 @@ function sameSource(edge: PackageSource, entry: PackageSource, lockDir: string):
   return false;
 }
 
+const NO_EXTRAS: ReadonlySet<string> = new Set();
+
+const byNameOf = new WeakMap<Lock, Map<string, LockedPackage[]>>();
+
+/** The lock's entries by name (several where it pins one name more than once); the same for every target. */
+function entriesByName(lock: Lock): Map<string, LockedPackage[]> {
+  let byName = byNameOf.get(lock);
+  if (!byName) {
+    byName = new Map();
+    for (const pkg of lock.packages) {
+      const list = byName.get(pkg.name);
+      if (list) list.push(pkg);
+      else byName.set(pkg.name, [pkg]);
+    }
+    byNameOf.set(lock, byName);
+  }
+  return byName;
+}
+
 interface TargetGraph {
   chosen: Map<string, LockedPackage>;
   edges: Map<string, Set<string>>;
   roots: Map<string, string[]>;
+  /** The markers the walk evaluated, with their answers. */
+  asked: MarkerAnswer[];
 }
 
 /** Walks the lock from the root's groups on one target: which entry of each name, with which extras. */
 function walkTarget(lock: Lock, target: Target, groups: string[], rootExtras: string[], warnings: Set<string>): TargetGraph {
   const markers = new MarkerCache(markerEnvironmentFor({ pythonVersion: target.python, system: target.system }));
   const lockDir = dirname(lock.file);
-  const byName = new Map<string, LockedPackage[]>();
-  for (const pkg of lock.packages) byName.set(pkg.name, [...(byName.get(pkg.name) ?? []), pkg]);
+  const byName = entriesByName(lock);
 
   const chosen = new Map<string, LockedPackage>();
-  const activeExtras = new Map<string, Set<string>>();
-  const queue: Array<{ dep: Dependency; from: string }> = [];
+  const activeExtras = new Map<string, ReadonlySet<string>>();
+  // `from` names who asked, for warnings: a group, or a package (its text made only when needed).
+  const queue: Array<{ dep: Dependency; from: string | LockedPackage }> = [];
   const rootExtraSet = new Set(rootExtras.map(normalizeExtra));
   const rootEdges = (group: string): Dependency[] => [
     ...(lock.root.groups[group] ?? []),
@@ -105,12 +138,13 @@ function walkTarget(lock: Lock, target: Target, groups: string[], rootExtras: st
     roots.set(group, [...new Set(names)].sort());
   }
 
-  const choose = (dep: Dependency, from: string): LockedPackage | undefined => {
+  const who = (from: string | LockedPackage) => (typeof from === "string" ? from : `${from.name} ${from.version}`);
+  const choose = (dep: Dependency, from: string | LockedPackage): LockedPackage | undefined => {
     const already = chosen.get(dep.name);
     if (already) return already;
     let candidates = byName.get(dep.name) ?? [];
     if (candidates.length === 0) {
-      warnings.add(`${from} depends on ${dep.name}, which the lock does not contain; it is left out`);
+      warnings.add(`${who(from)} depends on ${dep.name}, which the lock does not contain; it is left out`);
       return undefined;
     }
     if (candidates.length > 1 && dep.version !== undefined) {
@@ -131,13 +165,11 @@ function walkTarget(lock: Lock, target: Target, groups: string[], rootExtras: st
     return pick;
   };
 
-  const depsOf = (pkg: LockedPackage, extras: ReadonlySet<string>): Dependency[] => [
-    ...pkg.dependencies,
-    ...[...extras].sort().flatMap((e) => pkg.extras[e] ?? []),
-  ];
+  const depsOf = (pkg: LockedPackage, extras: ReadonlySet<string>): Dependency[] =>
+    extras.size === 0 ? pkg.dependencies : [...pkg.dependencies, ...[...extras].sort().flatMap((e) => pkg.extras[e] ?? [])];
 
-  while (queue.length > 0) {
-    const { dep, from } = queue.shift() as { dep: Dependency; from: string };
+  for (let head = 0; head < queue.length; head++) {
+    const { dep, from } = queue[head] as { dep: Dependency; from: string | LockedPackage };
     const pkg = choose(dep, from);
     if (!pkg) continue;
     const seen = activeExtras.get(pkg.name);
@@ -145,25 +177,25 @@ function walkTarget(lock: Lock, target: Target, groups: string[], rootExtras: st
     const fresh = dep.extras.filter((e) => !seen?.has(e));
     for (const extra of fresh) {
       // A flat lock (requirements, Pipfile.lock) pins what an extra adds on its own and records no extras.
-      if (!(extra in known) && !pkg.unknownDependencies) warnings.add(`${from} asks for ${pkg.name}[${extra}], which ${pkg.name} ${pkg.version} does not define`);
+      if (!(extra in known) && !pkg.unknownDependencies) warnings.add(`${who(from)} asks for ${pkg.name}[${extra}], which ${pkg.name} ${pkg.version} does not define`);
     }
     if (seen && fresh.length === 0) continue;
-    const extras = new Set([...(seen ?? []), ...fresh]);
+    const extras = fresh.length === 0 ? (seen ?? NO_EXTRAS) : new Set([...(seen ?? []), ...fresh]);
     activeExtras.set(pkg.name, extras);
     for (const next of depsOf(pkg, extras)) {
-      if (markers.holds(next.marker, extras)) queue.push({ dep: next, from: `${pkg.name} ${pkg.version}` });
+      if (markers.holds(next.marker, extras)) queue.push({ dep: next, from: pkg });
     }
   }
 
   const edges = new Map<string, Set<string>>();
   for (const [name, pkg] of chosen) {
-    const extras = activeExtras.get(name) ?? new Set<string>();
+    const extras = activeExtras.get(name) ?? NO_EXTRAS;
     const deps = depsOf(pkg, extras)
       .filter((d) => markers.holds(d.marker, extras) && chosen.has(d.name) && d.name !== name)
       .map((d) => d.name);
     edges.set(name, new Set(deps));
   }
-  return { chosen, edges, roots };
+  return { chosen, edges, roots, asked: markers.asked };
 }
 
 function buildSource(pkg: LockedPackage, target: Target, lock: Lock, preferWheels: boolean): BuildSource {
@@ -238,21 +270,40 @@ export function resolveLock(lock: Lock, options: ResolveOptions = {}): Resolutio
 
   const graphs = new Map<NixSystem, TargetGraph>();
   for (const system of systems) {
-    graphs.set(system, walkTarget(lock, { python, system }, groups, options.extras ?? [], warnings));
+    // The walk is decided by its markers' answers alone: where another target's are all the same here, so is its graph.
+    const env = markerEnvironmentFor({ pythonVersion: python, system });
+    const same = [...graphs.values()].find((g) => g.asked.every((a) => evaluateMarker(a.node, env, a.extras) === a.holds));
+    graphs.set(system, same ?? walkTarget(lock, { python, system }, groups, options.extras ?? [], warnings));
   }
   const dropped = breakCycles([...graphs.values()].map((g) => g.edges), warnings);
 
   const packages = new Map<string, Map<NixSystem, PackageBuild>>();
   const groupClosures = new Map<string, Map<NixSystem, string[]>>();
+  // Targets that share a graph share its dependency lists too.
+  const depsByGraph = new Map<TargetGraph, Map<string, { dependencies: string[]; droppedForCycle: string[] }>>();
+  const depsIn = (graph: TargetGraph, name: string) => {
+    let byName = depsByGraph.get(graph);
+    if (!byName) depsByGraph.set(graph, (byName = new Map()));
+    let found = byName.get(name);
+    if (!found) {
+      const deps = [...(graph.edges.get(name) ?? [])].sort();
+      found = {
+        dependencies: dropped.size === 0 ? deps : deps.filter((d) => !dropped.has(`${name} ${d}`)),
+        droppedForCycle: dropped.size === 0 ? [] : deps.filter((d) => dropped.has(`${name} ${d}`)),
+      };
+      byName.set(name, found);
+    }
+    return found;
+  };
   for (const [system, graph] of graphs) {
     for (const [name, pkg] of graph.chosen) {
-      const deps = [...(graph.edges.get(name) ?? [])].sort();
+      const { dependencies, droppedForCycle } = depsIn(graph, name);
       const build: PackageBuild = {
         name,
         version: pkg.version,
         source: buildSource(pkg, { python, system }, lock, options.preferWheels ?? false),
-        dependencies: deps.filter((d) => !dropped.has(`${name} ${d}`)),
-        droppedForCycle: deps.filter((d) => dropped.has(`${name} ${d}`)),
+        dependencies,
+        droppedForCycle,
         unknownDependencies: pkg.unknownDependencies ?? false,
       };
       if (!packages.has(name)) packages.set(name, new Map());

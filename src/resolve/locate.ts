@@ -10,7 +10,7 @@ import type { HttpClient } from "../index/http.js";
 import { isPypiIndex } from "../index/pypi-urls.js";
 import type { IndexClient, IndexFile, IndexLocation } from "../index/types.js";
 import type { Lock, LockedPackage, PackageSource } from "../model.js";
-import type { Resolution } from "./index.js";
+import type { BuildSource, Resolution } from "./index.js";
 
 export interface IndexSettings {
   /** Replaces PyPI for every package the lock assigns to it, as pip's --index-url does. */
@@ -139,9 +139,16 @@ export async function locateArtifacts(lock: Lock, resolution: Resolution, ctx: L
               }
             }
           }
+          // Systems that chose the same file keep sharing one source.
+          const located = new Map<object, BuildSource>();
           for (const build of builds.values()) {
             if (build.version !== version || build.source.kind !== "artifact") continue;
             const artifact = build.source.artifact;
+            const already = located.get(artifact);
+            if (already) {
+              build.source = already;
+              continue;
+            }
             if (found) {
               const file = found.files.find((f) => f.filename === artifact.filename);
               if (!file) {
@@ -159,6 +166,7 @@ export async function locateArtifacts(lock: Lock, resolution: Resolution, ctx: L
               if (!found.index.pypiJson) {
                 build.source = { kind: "artifact", artifact: { ...artifact, url: file.url, urlGuessed: false, sha256: artifact.sha256 || file.sha256 || "" } };
               }
+              located.set(artifact, build.source);
             }
           }
         })(),

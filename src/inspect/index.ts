@@ -14,8 +14,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, createReadStream, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { pipeline } from "node:stream/promises";
-import { createGunzip } from "node:zlib";
 import { Lock2nixError } from "../errors.js";
 import { redactUrl, type Credentials } from "../index/credentials.js";
 import type { HttpClient } from "../index/http.js";
@@ -149,6 +147,8 @@ async function readArchive(path: string, format: ArchiveFormat, collector: Sdist
     for await (const chunk of source) parser.write(chunk);
     parser.end();
   };
+  // Loaded here, not at start: a warm run reads no archive.
+  const [{ pipeline }, { createGunzip }] = await Promise.all([import("node:stream/promises"), import("node:zlib")]);
   try {
     if (format === "tar") await pipeline(createReadStream(path), sink);
     else await pipeline(createReadStream(path), createGunzip(), sink);

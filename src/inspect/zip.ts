@@ -4,7 +4,6 @@
  * only the members its sink asks for.
  */
 import { open, type FileHandle } from "node:fs/promises";
-import { inflateRawSync } from "node:zlib";
 import type { MemberSink } from "./facts.js";
 import { ArchiveError } from "./tar.js";
 
@@ -145,6 +144,7 @@ async function readMember(
     sink.warn(`${member.path} uses zip compression method ${member.method}, which lock2nix cannot read; ignored`);
     return undefined;
   }
+  const { inflateRawSync } = await import("node:zlib");
   try {
     return inflateRawSync(raw, { maxOutputLength: Math.max(member.size, 1) });
   } catch (err) {

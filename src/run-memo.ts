@@ -18,7 +18,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readOptional, writeFileAtomic } from "./fs.js";
+import { decodeText, writeFileAtomic } from "./fs.js";
 import type { SdistFacts } from "./inspect/facts.js";
 import { redactUrl } from "./index/credentials.js";
 import type { FreshnessReportingClient, IndexClient, IndexFile, IndexLocation } from "./index/types.js";
@@ -108,8 +108,7 @@ export class RunMemo {
     const memo = new RunMemo(join(cacheDir, "runs", `${sha256(resolve(lockFile)).slice(0, 32)}.memo`));
     let loaded = false;
     try {
-      const text = readOptional(memo.path);
-      loaded = text !== undefined && memo.load(text);
+      loaded = memo.load(readFileSync(memo.path));
     } catch {
       // Unreadable: start afresh.
     }
@@ -125,17 +124,19 @@ export class RunMemo {
     this.changed = true;
   }
 
-  private load(text: string): boolean {
-    const newline = text.indexOf("\n");
+  /** Throws when the file cannot be read (no memo yet, among others). */
+  private load(bytes: Buffer): boolean {
+    const newline = bytes.indexOf(0x0a);
     if (newline < 0) return false;
     let header: Header;
     try {
-      header = JSON.parse(text.slice(0, newline)) as Header;
+      header = JSON.parse(bytes.subarray(0, newline).toString("utf8")) as Header;
     } catch {
       return false;
     }
-    const rest = text.slice(newline + 1);
-    if (header.layout !== LAYOUT || header.code !== codeIdentity() || header.sha256 !== sha256(rest)) return false;
+    // Hashed as bytes: hashing the decoded text would encode it again.
+    if (header.layout !== LAYOUT || header.code !== codeIdentity() || header.sha256 !== sha256(bytes.subarray(newline + 1))) return false;
+    const rest = decodeText(bytes.subarray(newline + 1));
     const second = rest.indexOf("\n");
     if (second < 0) return false;
     const body = JSON.parse(rest.slice(0, second)) as Body;
@@ -150,9 +151,9 @@ export class RunMemo {
    * The lock as the last run parsed it, when the lockfile, every file read
    * beside it, the path, the folder and the format are what they were.
    */
-  lock(file: string, format: FormatId, text: string, readSibling: (name: string) => string | undefined): Lock | undefined {
+  lock(file: string, format: FormatId, bytes: Buffer, readSibling: (name: string) => string | undefined): Lock | undefined {
     const key = this.lockKey;
-    if (!key || key.file !== file || key.cwd !== process.cwd() || key.format !== format || key.lockSha256 !== sha256(text)) return undefined;
+    if (!key || key.file !== file || key.cwd !== process.cwd() || key.format !== format || key.lockSha256 !== sha256(bytes)) return undefined;
     for (const [name, hash] of Object.entries(key.siblings)) {
       const sibling = readSibling(name);
       if ((sibling === undefined ? null : sha256(sibling)) !== hash) return undefined;
@@ -161,14 +162,14 @@ export class RunMemo {
   }
 
   /** Remembers a freshly parsed lock (call before anything changes it). */
-  recordLock(file: string, format: FormatId, text: string, siblings: Map<string, string | undefined>, lock: Lock): void {
+  recordLock(file: string, format: FormatId, bytes: Buffer, siblings: Map<string, string | undefined>, lock: Lock): void {
     const lockText = JSON.stringify(lock);
     if (PASSWORD_IN_URL.test(lockText)) return;
     this.lockKey = {
       file,
       cwd: process.cwd(),
       format,
-      lockSha256: sha256(text),
+      lockSha256: sha256(bytes),
       siblings: Object.fromEntries([...siblings].map(([name, t]) => [name, t === undefined ? null : sha256(t)])),
     };
     this.lockText = lockText;

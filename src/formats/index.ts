@@ -1,7 +1,7 @@
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { Lock2nixError } from "../errors.js";
-import { readOptional, readText } from "../fs.js";
+import { decodeText, readOptional } from "../fs.js";
 import type { FormatId, Lock } from "../model.js";
 import { readPoetryLock } from "./poetry/index.js";
 import { readUvLock } from "./uv/index.js";
@@ -65,8 +65,8 @@ export function locateLock(path: string, format?: FormatId): { file: string; for
 
 /** Remembers parsed locks between runs (see src/run-memo.ts). */
 export interface LockMemo {
-  lock(file: string, format: FormatId, text: string, readSibling: (name: string) => string | undefined): Lock | undefined;
-  recordLock(file: string, format: FormatId, text: string, siblings: Map<string, string | undefined>, lock: Lock): void;
+  lock(file: string, format: FormatId, bytes: Buffer, readSibling: (name: string) => string | undefined): Lock | undefined;
+  recordLock(file: string, format: FormatId, bytes: Buffer, siblings: Map<string, string | undefined>, lock: Lock): void;
 }
 
 /**
@@ -81,12 +81,13 @@ const MEMOIZED: ReadonlySet<FormatId> = new Set(["poetry", "uv", "pdm", "pylock"
 export function readLock(path: string, format?: FormatId, memo?: LockMemo): Lock {
   const located = locateLock(path, format);
   const dir = dirname(located.file);
-  const text = readText(located.file);
+  const bytes = readFileSync(located.file);
   const readSibling = (name: string) => readOptional(join(dir, name));
   const id = located.format.id;
   const memoized = memo && MEMOIZED.has(id) ? memo : undefined;
-  const known = memoized?.lock(located.file, id, text, readSibling);
+  const known = memoized?.lock(located.file, id, bytes, readSibling);
   if (known) return known;
+  const text = decodeText(bytes);
   const siblings = new Map<string, string | undefined>();
   const input: LockInput = {
     text,
@@ -105,6 +106,6 @@ export function readLock(path: string, format?: FormatId, memo?: LockMemo): Lock
     if (err instanceof Lock2nixError) throw err.inFile(located.file);
     throw err;
   }
-  memoized?.recordLock(located.file, id, text, siblings, lock);
+  memoized?.recordLock(located.file, id, bytes, siblings, lock);
   return lock;
 }

@@ -165,6 +165,7 @@ export class OverrideSet {
   add(entry: OverrideEntry): void {
     this.byName.set(entry.name, [...(this.byName.get(entry.name) ?? []), entry]);
     this.matched.clear();
+    this.knownNames = undefined;
   }
 
   /** A new set: these entries, then `later`'s (which win). */
@@ -174,6 +175,13 @@ export class OverrideSet {
 
   has(name: string): boolean {
     return this.entriesFor(name).length > 0;
+  }
+
+  private knownNames?: Set<string>;
+
+  /** The names with entries here or earlier, as a set (fixed once asked: entries are added before matching). */
+  private nameSet(): Set<string> {
+    return (this.knownNames ??= new Set(this.names()));
   }
 
   names(): string[] {
@@ -194,6 +202,8 @@ export class OverrideSet {
   /** The merged, version-filtered, system-specific override; undefined when no entry applies. */
   match(name: string, version: string, system: NixSystem): MatchedOverride | undefined {
     const n = normalizeName(name);
+    // Most packages have no entry at all: answered without building a key.
+    if (!this.nameSet().has(n)) return undefined;
     const key = `${n}\0${version}\0${systemBlock(system)}`;
     if (this.matched.has(key)) return this.matched.get(key);
     const entries = this.entriesFor(n);

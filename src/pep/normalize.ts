@@ -1,7 +1,11 @@
 /** PEP 503: runs of `-`, `_` and `.` become one `-`, lower case. */
 export function normalizeName(name: string): string {
+  // Most names met are normalized already (the lock model's are): no new string then.
+  if (NORMALIZED.test(name)) return name;
   return name.replace(/[-_.]+/g, "-").toLowerCase();
 }
+
+const NORMALIZED = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /** PEP 685: extras are normalized like names. */
 export const normalizeExtra = normalizeName;

@@ -237,10 +237,16 @@ function buildSource(pkg: LockedPackage, target: Target, lock: Lock, preferWheel
         );
       }
       const chosen = chooseArtifact(pkg, target, preferWheels);
-      return "reason" in chosen ? { kind: "missing", reason: chosen.reason } : { kind: "artifact", artifact: chosen };
+      if ("reason" in chosen) return { kind: "missing", reason: chosen.reason };
+      // One source object for every target that chose the same file, so the emitter sees at once that they agree.
+      let source = artifactSources.get(chosen);
+      if (!source) artifactSources.set(chosen, (source = { kind: "artifact", artifact: chosen }));
+      return source;
     }
   }
 }
+
+const artifactSources = new WeakMap<ChosenArtifact, BuildSource>();
 
 /** The git checkout holding `dir` (the nearest folder above with a `.git`), if any. */
 function repositoryRoot(dir: string): string | undefined {

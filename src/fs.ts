@@ -8,7 +8,7 @@ import { basename, dirname, join } from "node:path";
  * a failure leaves no partial file and a concurrent reader sees the old file
  * or the new one, never half of it (outputs and cache entries alike).
  */
-export function writeFileAtomic(path: string, text: string): void {
+export function writeFileAtomic(path: string, text: string | Buffer): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
   try {
     writeFileSync(tmp, text);

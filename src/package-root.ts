@@ -7,7 +7,7 @@ let root: string | undefined;
 /**
  * lock2nix's own folder (where its package.json, templates/ and overrides/
  * are), found by walking up from this module: the same from src/, dist/ and
- * the bundled dist/lock2nix.mjs.
+ * the bundled dist/lock2nix.cjs.
  */
 export function packageRoot(): string {
   if (root) return root;

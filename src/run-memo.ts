@@ -34,14 +34,14 @@ let codeId: string | undefined;
 
 /**
  * Names the code that is running: what it memoized is only valid for the
- * same code. The bundle is all of lock2nix in one file; otherwise (tsc's
+ * same code. The bundle (dist/lock2nix.cjs) is all of lock2nix in one file; otherwise (tsc's
  * output, or the sources under a TypeScript loader) every module beside this one.
  */
 function codeIdentity(): string {
   if (codeId) return codeId;
   const self = fileURLToPath(import.meta.url);
   const hash = createHash("sha256").update(`${VERSION}\0`);
-  if (self.endsWith(".mjs")) {
+  if (self.endsWith(".cjs")) {
     hash.update(readFileSync(self));
   } else {
     const walk = (dir: string): void => {

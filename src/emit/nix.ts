@@ -113,38 +113,74 @@ const spaces = (n: number): string => (indents[n] ??= " ".repeat(n));
 
 /** Prints `expr` as it would appear at indentation `indent` (in spaces). */
 export function render(expr: NixExpr, indent = 0): string {
-  const pad = spaces(indent);
-  const inner = spaces(indent + 2);
+  const out: string[] = [];
+  write(expr, indent, out);
+  return out.join("");
+}
+
+/** Appends `expr`'s text to `out`: one join at the end instead of a string per level. */
+function write(expr: NixExpr, indent: number, out: string[]): void {
   switch (expr.kind) {
     case "string":
-      return escapeString(expr.value);
+      out.push(escapeString(expr.value));
+      return;
     case "raw":
-      return expr.code;
+      out.push(expr.code);
+      return;
     case "list": {
-      if (expr.items.length === 0) return "[ ]";
-      if (!isMultiline(expr)) return `[ ${render(expr.items[0] as NixExpr, indent)} ]`;
-      const lines = expr.items.map((item) => inner + render(item, indent + 2));
-      return `[\n${lines.join("\n")}\n${pad}]`;
+      if (expr.items.length === 0) {
+        out.push("[ ]");
+        return;
+      }
+      if (!isMultiline(expr)) {
+        out.push("[ ");
+        write(expr.items[0] as NixExpr, indent, out);
+        out.push(" ]");
+        return;
+      }
+      const inner = spaces(indent + 2);
+      out.push("[");
+      for (const item of expr.items) {
+        out.push("\n", inner);
+        write(item, indent + 2, out);
+      }
+      out.push("\n", spaces(indent), "]");
+      return;
     }
     case "attrs": {
-      if (expr.bindings.length === 0) return "{ }";
-      const lines = expr.bindings.map(
-        (b) => `${inner}${attrName(b.name)} = ${render(b.value, indent + 2)};`,
-      );
-      return `{\n${lines.join("\n")}\n${pad}}`;
+      if (expr.bindings.length === 0) {
+        out.push("{ }");
+        return;
+      }
+      const inner = spaces(indent + 2);
+      out.push("{");
+      for (const b of expr.bindings) {
+        out.push("\n", inner, attrName(b.name), " = ");
+        write(b.value, indent + 2, out);
+        out.push(";");
+      }
+      out.push("\n", spaces(indent), "}");
+      return;
     }
     case "apply": {
-      const args = expr.args.map((a) => {
-        const text = render(a, indent);
-        return a.kind === "apply" || a.kind === "concat" ? `(${text})` : text;
-      });
-      return [expr.fn, ...args].join(" ");
+      out.push(expr.fn);
+      for (const a of expr.args) {
+        out.push(" ");
+        const parenthesized = a.kind === "apply" || a.kind === "concat";
+        if (parenthesized) out.push("(");
+        write(a, indent, out);
+        if (parenthesized) out.push(")");
+      }
+      return;
     }
     case "concat": {
-      const parts = expr.parts.map((p) => render(p, indent));
-      if (!isMultiline(expr)) return parts.join(" ++ ");
       // nixfmt: each further operand on its own line, at the binding's indentation.
-      return parts.join(`\n${pad}++ `);
+      const separator = isMultiline(expr) ? `\n${spaces(indent)}++ ` : " ++ ";
+      expr.parts.forEach((p, i) => {
+        if (i > 0) out.push(separator);
+        write(p, indent, out);
+      });
+      return;
     }
   }
 }

@@ -199,7 +199,6 @@ function walkTarget(lock: Lock, target: Target, groups: string[], rootExtras: st
 }
 
 function buildSource(pkg: LockedPackage, target: Target, lock: Lock, preferWheels: boolean): BuildSource {
-  const lockDir = dirname(lock.file);
   switch (pkg.source.kind) {
     case "git":
       return {
@@ -210,6 +209,7 @@ function buildSource(pkg: LockedPackage, target: Target, lock: Lock, preferWheel
       };
     case "file":
     case "directory": {
+      const lockDir = dirname(lock.file);
       const path = resolvePath(lockDir, pkg.source.path);
       if (!existsSync(path)) {
         throw new LockError(`${pkg.name} ${pkg.version} is a local ${pkg.source.kind} dependency at ${pkg.source.path}, which does not exist (looked for ${path})`, {

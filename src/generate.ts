@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { emitNix } from "./emit/index.js";
 import { locateLock, readLock } from "./formats/index.js";
+import { settleWrites } from "./fs.js";
 import { DiskCache, defaultCacheDir } from "./index/cache.js";
 import { CachingIndexClient } from "./index/client.js";
 import { redactUrl } from "./index/credentials.js";
@@ -126,9 +127,12 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       );
     }
     memo.save();
+    const unwritten = await settleWrites();
+    if (unwritten) warnings.push(`the cache in ${cacheDir} could not be written (${(unwritten as NodeJS.ErrnoException).code ?? unwritten.message}); later runs will ask the index again`);
     return { nix, files: inspected?.files ?? new Map(), lock, resolution, warnings: [...new Set(warnings)].sort(), requests: http.requests, overrides };
   } finally {
     await http.close();
+    await settleWrites();
   }
 }
 

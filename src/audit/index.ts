@@ -6,6 +6,7 @@ import { HttpClient, type HttpOptions } from "../index/http.js";
 import type { IndexClient } from "../index/types.js";
 import type { FormatId, Lock } from "../model.js";
 import { defaultLibrary, matchOverride } from "../overrides/index.js";
+import { settleWrites } from "../fs.js";
 import { nameArtifactsByHash, type IndexSettings } from "../resolve/locate.js";
 import { NIX_SYSTEMS } from "../resolve/target.js";
 import { checkBuildRisk, type NetworkAtBuild } from "./build-risk.js";
@@ -143,6 +144,8 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
     }
   } finally {
     await http.close();
+    // OSV answers are cached for speed only: one that could not be written is asked again next time.
+    await settleWrites();
   }
   return { lock, findings: sortFindings(dedupe(findings)), skipped };
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, rmSync } from "node:fs";
-import { readText, writeFileAtomic } from "../fs.js";
+import { rmSync } from "node:fs";
+import { readText, writeFileAtomicLater } from "../fs.js";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -36,8 +36,6 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
  */
 export class DiskCache {
   private readonly dir: string;
-  /** Shard folders known to exist, so a cold run does not ask the file system a thousand times. */
-  private readonly made = new Set<string>();
 
   constructor(root: string) {
     this.dir = join(root, "http-v2");
@@ -75,15 +73,11 @@ export class DiskCache {
     }
   }
 
+  /** Starts writing the entry; settleWrites() (src/fs.ts) waits for it. */
   put(entry: CacheEntry): void {
     const path = this.path(entry.url);
     const { body, ...rest } = entry;
     const header: StoredHeader = { version: 2, ...rest, bodySha256: sha256(body) };
-    const shard = join(path, "..");
-    if (!this.made.has(shard)) {
-      mkdirSync(shard, { recursive: true });
-      this.made.add(shard);
-    }
-    writeFileAtomic(path, `${JSON.stringify(header)}\n${body}`);
+    writeFileAtomicLater(path, `${JSON.stringify(header)}\n${body}`);
   }
 }

@@ -4,8 +4,8 @@
  * is written to a temporary name and renamed; a corrupt one is removed and
  * reported as a miss.
  */
-import { mkdirSync, rmSync } from "node:fs";
-import { readText, writeFileAtomic } from "../fs.js";
+import { rmSync } from "node:fs";
+import { readText, writeFileAtomicLater } from "../fs.js";
 import { join } from "node:path";
 import { defaultCacheDir } from "../index/cache.js";
 import { NATIVE_KINDS, type SdistFacts } from "./facts.js";
@@ -58,10 +58,10 @@ export class FactsCache {
     }
   }
 
+  /** Starts writing the entry; settleWrites() (src/fs.ts) waits for it. */
   put(sha256: string, filename: string, facts: SdistFacts): void {
     const path = this.path(sha256);
-    mkdirSync(join(path, ".."), { recursive: true });
     const stored: StoredFacts = { version: VERSION, sha256, filename, facts };
-    writeFileAtomic(path, JSON.stringify(stored));
+    writeFileAtomicLater(path, JSON.stringify(stored));
   }
 }

@@ -4,16 +4,18 @@
  * caching the answer by hash so later runs, and offline runs, need no
  * download.
  *
- * The download goes to a temporary file beside the cache as it streams (the
+ * The download is kept in memory while it is small (most sdists are), and
+ * goes on in a temporary file beside the cache past IN_MEMORY_LIMIT (the
  * HTTP client gives no back-pressure, so decompressing as bytes arrive could
- * queue a whole archive in memory); the archive is then read from that file
- * with bounded memory: tar through a streaming parser, zip from its central
- * directory. Every byte is read: the hash covers the whole file, and neither
- * native sources nor a Cargo.lock can be known absent before a tar's end.
+ * queue a whole archive in memory); the archive is then read with bounded
+ * memory: tar through a streaming parser, zip from its central directory.
+ * Every byte is read: the hash covers the whole file, and neither native
+ * sources nor a Cargo.lock can be known absent before a tar's end.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, createReadStream, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { Readable } from "node:stream";
 import { Lock2nixError } from "../errors.js";
 import { redactUrl, type Credentials } from "../index/credentials.js";
 import type { HttpClient } from "../index/http.js";
@@ -103,17 +105,15 @@ async function download(
   cache: FactsCache,
   warn: (message: string) => void,
 ): Promise<SdistFacts> {
-  mkdirSync(cache.dir, { recursive: true });
-  const tmp = join(cache.dir, `.download-${sha256.slice(0, 16)}-${process.pid}-${randomBytes(4).toString("hex")}.part`);
+  const download = new Download(join(cache.dir, `.download-${sha256.slice(0, 16)}-${process.pid}-${randomBytes(4).toString("hex")}.part`));
   try {
     const hash = createHash("sha256");
-    const fd = openSync(tmp, "w");
     try {
       await options.http.stream(
         options.url,
         (chunk) => {
           hash.update(chunk);
-          for (let written = 0; written < chunk.length; ) written += writeSync(fd, chunk, written);
+          download.write(chunk);
         },
         options.credentials,
       );
@@ -123,25 +123,69 @@ async function download(
       const why = e.cause?.code ?? e.code ?? e.message ?? String(err);
       throw new Lock2nixError(`${options.filename}: downloading ${redactUrl(options.url)} to inspect it failed (${why})`);
     } finally {
-      closeSync(fd);
+      download.end();
     }
     const actual = hash.digest("hex");
     if (actual !== sha256) {
       throw new HashMismatchError(`${options.filename}: sha256 mismatch: expected ${sha256}, got ${actual}`);
     }
     const collector = new SdistCollector(options.filename);
-    await readArchive(tmp, format, collector, options.filename);
+    await readArchive(download.result(), format, collector, options.filename);
     const facts = collector.finish();
     for (const message of collector.warnings) warn(message);
     cache.put(sha256, options.filename, facts);
     return facts;
   } finally {
-    rmSync(tmp, { force: true });
+    download.remove();
   }
 }
 
-async function readArchive(path: string, format: ArchiveFormat, collector: SdistCollector, filename: string): Promise<void> {
-  if (format === "zip") return readZip(path, collector, filename);
+/** Downloads kept in memory up to this size; larger ones go on in a file. */
+export const IN_MEMORY_LIMIT = 4 * 1024 * 1024;
+
+/** A download's bytes: in memory while small, then in the temporary file `spill`. */
+class Download {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private fd: number | undefined;
+
+  constructor(private readonly spill: string) {}
+
+  write(chunk: Buffer): void {
+    if (this.fd === undefined && this.size + chunk.length <= IN_MEMORY_LIMIT) {
+      this.chunks.push(chunk);
+      this.size += chunk.length;
+      return;
+    }
+    if (this.fd === undefined) {
+      mkdirSync(dirname(this.spill), { recursive: true });
+      this.fd = openSync(this.spill, "w");
+      for (const held of this.chunks.splice(0)) writeAll(this.fd, held);
+    }
+    writeAll(this.fd, chunk);
+  }
+
+  end(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+  }
+
+  /** The bytes, or the file holding them. */
+  result(): Buffer | string {
+    return this.fd === undefined ? Buffer.concat(this.chunks, this.size) : this.spill;
+  }
+
+  remove(): void {
+    this.chunks = [];
+    if (this.fd !== undefined) rmSync(this.spill, { force: true });
+  }
+}
+
+function writeAll(fd: number, chunk: Buffer): void {
+  for (let written = 0; written < chunk.length; ) written += writeSync(fd, chunk, written);
+}
+
+async function readArchive(source: Buffer | string, format: ArchiveFormat, collector: SdistCollector, filename: string): Promise<void> {
+  if (format === "zip") return readZip(source, collector, filename);
   const parser = new TarParser(collector, filename);
   const sink = async (source: AsyncIterable<Buffer>) => {
     for await (const chunk of source) parser.write(chunk);
@@ -150,8 +194,9 @@ async function readArchive(path: string, format: ArchiveFormat, collector: Sdist
   // Loaded here, not at start: a warm run reads no archive.
   const [{ pipeline }, { createGunzip }] = await Promise.all([import("node:stream/promises"), import("node:zlib")]);
   try {
-    if (format === "tar") await pipeline(createReadStream(path), sink);
-    else await pipeline(createReadStream(path), createGunzip(), sink);
+    const bytes = typeof source === "string" ? createReadStream(source) : Readable.from([source]);
+    if (format === "tar") await pipeline(bytes, sink);
+    else await pipeline(bytes, createGunzip(), sink);
   } catch (err) {
     if (err instanceof Lock2nixError) throw err;
     const code = (err as { code?: string }).code;

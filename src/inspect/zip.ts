@@ -1,9 +1,9 @@
 /**
- * A zip reader for a file on disk: it finds the central directory from the
- * end of the file (ZIP64 included), lists every member from it, and reads
- * only the members its sink asks for.
+ * A zip reader for an archive on disk or in memory: it finds the central
+ * directory from the end (ZIP64 included), lists every member from it, and
+ * reads only the members its sink asks for.
  */
-import { open, type FileHandle } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import type { MemberSink } from "./facts.js";
 import { ArchiveError } from "./tar.js";
 
@@ -27,27 +27,56 @@ interface Member {
   localOffset: number;
 }
 
-async function readAt(file: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(length);
-  let filled = 0;
-  while (filled < length) {
-    const { bytesRead } = await file.read(buffer, filled, length - filled, position + filled);
-    if (bytesRead === 0) break;
-    filled += bytesRead;
+/** Where the archive's bytes are: reads return fewer bytes than asked at the end. */
+interface Archive {
+  size: number;
+  readAt(position: number, length: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+async function fileArchive(path: string): Promise<Archive> {
+  const file = await open(path, "r");
+  try {
+    const { size } = await file.stat();
+    return {
+      size,
+      async readAt(position, length) {
+        const buffer = Buffer.alloc(length);
+        let filled = 0;
+        while (filled < length) {
+          const { bytesRead } = await file.read(buffer, filled, length - filled, position + filled);
+          if (bytesRead === 0) break;
+          filled += bytesRead;
+        }
+        return filled === length ? buffer : buffer.subarray(0, filled);
+      },
+      close: () => file.close(),
+    };
+  } catch (err) {
+    await file.close();
+    throw err;
   }
-  return filled === length ? buffer : buffer.subarray(0, filled);
+}
+
+function bufferArchive(bytes: Buffer): Archive {
+  return {
+    size: bytes.length,
+    readAt: async (position, length) => bytes.subarray(Math.min(position, bytes.length), Math.min(position + length, bytes.length)),
+    close: async () => {},
+  };
 }
 
 const u64 = (buffer: Buffer, offset: number) => Number(buffer.readBigUInt64LE(offset));
 
-export async function readZip(path: string, sink: MemberSink, filename: string): Promise<void> {
+/** Reads the zip archive in the file at `source`, or in `source` itself. */
+export async function readZip(source: string | Buffer, sink: MemberSink, filename: string): Promise<void> {
   const fail = (what: string) => new ArchiveError(`${filename}: not a valid zip archive (${what})`);
-  const file = await open(path, "r");
+  const file = typeof source === "string" ? await fileArchive(source) : bufferArchive(source);
   try {
-    const { size: fileSize } = await file.stat();
+    const fileSize = file.size;
     const tailLength = Math.min(fileSize, EOCD_SIZE + MAX_COMMENT);
     const tailStart = fileSize - tailLength;
-    const tail = await readAt(file, tailStart, tailLength);
+    const tail = await file.readAt(tailStart, tailLength);
     let at = -1;
     for (let i = tail.length - EOCD_SIZE; i >= 0; i--) {
       if (tail.readUInt32LE(i) === EOCD && i + EOCD_SIZE + tail.readUInt16LE(i + 20) <= tail.length) {
@@ -62,7 +91,7 @@ export async function readZip(path: string, sink: MemberSink, filename: string):
     if (entries === 0xffff || directorySize === 0xffffffff || directoryOffset === 0xffffffff) {
       const locatorAt = at - 20;
       if (locatorAt < 0 || tail.readUInt32LE(locatorAt) !== ZIP64_LOCATOR) throw fail("no ZIP64 locator");
-      const record = await readAt(file, u64(tail, locatorAt + 8), 56);
+      const record = await file.readAt(u64(tail, locatorAt + 8), 56);
       if (record.length < 56 || record.readUInt32LE(0) !== ZIP64_EOCD) throw fail("bad ZIP64 end record");
       entries = u64(record, 32);
       directorySize = u64(record, 40);
@@ -70,7 +99,7 @@ export async function readZip(path: string, sink: MemberSink, filename: string):
     }
     if (directorySize > MAX_DIRECTORY) throw fail(`central directory of ${directorySize} bytes`);
     if (directoryOffset + directorySize > tailStart + at) throw fail("central directory out of bounds");
-    const directory = await readAt(file, directoryOffset, directorySize);
+    const directory = await file.readAt(directoryOffset, directorySize);
 
     const wanted: Member[] = [];
     let pos = 0;
@@ -125,19 +154,19 @@ function zip64Extra(extra: Buffer, member: Member): void {
 }
 
 async function readMember(
-  file: FileHandle,
+  file: Archive,
   member: Member,
   fail: (what: string) => Error,
   sink: MemberSink,
 ): Promise<Buffer | undefined> {
-  const header = await readAt(file, member.localOffset, 30);
+  const header = await file.readAt(member.localOffset, 30);
   if (header.length < 30 || header.readUInt32LE(0) !== LOCAL) throw fail(`no local header for ${member.path}`);
   const start = member.localOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
   if (member.flags & 0x1) {
     sink.warn(`${member.path} is encrypted; ignored`);
     return undefined;
   }
-  const raw = await readAt(file, start, member.compressedSize);
+  const raw = await file.readAt(start, member.compressedSize);
   if (raw.length < member.compressedSize) throw fail(`${member.path} is truncated`);
   if (member.method === 0) return raw;
   if (member.method !== 8) {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { basename, dirname, resolve } from "node:path";
 import type { Models } from "@cyclonedx/cyclonedx-library";
+import { settleWrites } from "../fs.js";
 import { generate, type GenerateOptions } from "../generate.js";
 import { DiskCache, defaultCacheDir } from "../index/cache.js";
 import { redactUrl } from "../index/credentials.js";
@@ -150,5 +151,7 @@ export async function sbom(options: SbomOptions): Promise<SbomResult> {
     return { bom, json: await serializeBom(bom), warnings: result.warnings };
   } finally {
     await http?.close();
+    // Licences are cached for speed only: one that could not be written is asked again next time.
+    await settleWrites();
   }
 }

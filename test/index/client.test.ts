@@ -236,6 +236,15 @@ describe("index client against a loopback index", () => {
     expect(again.nix).toContain(server.fileUrl("alpha-1.0.0.tar.gz"));
   });
 
+  it("still generates when the cache cannot be written, and says so", async () => {
+    const server = await serve();
+    const blocked = join(tempDir(), "not-a-folder");
+    writeFileSync(blocked, "");
+    const result = await gen({ path: alphaLock(server.simpleUrl), cacheDir: join(blocked, "cache") });
+    expect(result.nix).toContain(server.fileUrl("alpha-1.0.0.tar.gz"));
+    expect(result.warnings).toContainEqual(expect.stringMatching(/^the cache in .*not-a-folder\/cache could not be written \(ENOTDIR\); later runs will ask the index again$/));
+  });
+
   it("works --offline from a warm cache and says what it lacks without one", async () => {
     const server = await serve();
     const cacheDir = tempDir();

@@ -140,9 +140,11 @@ async function gitEnv(home: string): Promise<NodeJS.ProcessEnv> {
   return { ...env, HOME: home, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
 }
 
+let childProcess: Promise<typeof import("node:child_process")> | undefined;
+
 async function run(git: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<RunResult> {
   // Loaded here: most runs never start git, and node:child_process costs every run's start 7 ms.
-  const { spawn } = await import("node:child_process");
+  const { spawn } = await (childProcess ??= import("node:child_process"));
   return new Promise((resolve, reject) => {
     const child = spawn(git, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], shell: false });
     let stdout = "";

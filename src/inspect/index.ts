@@ -12,7 +12,7 @@
  * Every byte is read: the hash covers the whole file, and neither native
  * sources nor a Cargo.lock can be known absent before a tar's end.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 import { closeSync, createReadStream, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
@@ -105,7 +105,7 @@ async function download(
   cache: FactsCache,
   warn: (message: string) => void,
 ): Promise<SdistFacts> {
-  const download = new Download(join(cache.dir, `.download-${sha256.slice(0, 16)}-${process.pid}-${randomBytes(4).toString("hex")}.part`));
+  const download = new Download(join(cache.dir, `.download-${sha256.slice(0, 16)}-${process.pid}-${++downloads}.part`));
   try {
     const hash = createHash("sha256");
     try {
@@ -139,6 +139,9 @@ async function download(
     download.remove();
   }
 }
+
+/** Downloads started by this process, to name their temporary files apart. */
+let downloads = 0;
 
 /** Downloads kept in memory up to this size; larger ones go on in a file. */
 export const IN_MEMORY_LIMIT = 4 * 1024 * 1024;
@@ -184,6 +187,12 @@ function writeAll(fd: number, chunk: Buffer): void {
   for (let written = 0; written < chunk.length; ) written += writeSync(fd, chunk, written);
 }
 
+// Loaded on first use, not at start (a warm run reads no archive), and once: each import() of a
+// bundled CommonJS module copies all its exports again.
+let streams: Promise<{ pipeline: typeof import("node:stream/promises").pipeline; createGunzip: typeof import("node:zlib").createGunzip }> | undefined;
+const streamModules = () =>
+  (streams ??= Promise.all([import("node:stream/promises"), import("node:zlib")]).then(([s, z]) => ({ pipeline: s.pipeline, createGunzip: z.createGunzip })));
+
 async function readArchive(source: Buffer | string, format: ArchiveFormat, collector: SdistCollector, filename: string): Promise<void> {
   if (format === "zip") return readZip(source, collector, filename);
   const parser = new TarParser(collector, filename);
@@ -191,8 +200,7 @@ async function readArchive(source: Buffer | string, format: ArchiveFormat, colle
     for await (const chunk of source) parser.write(chunk);
     parser.end();
   };
-  // Loaded here, not at start: a warm run reads no archive.
-  const [{ pipeline }, { createGunzip }] = await Promise.all([import("node:stream/promises"), import("node:zlib")]);
+  const { pipeline, createGunzip } = await streamModules();
   try {
     const bytes = typeof source === "string" ? createReadStream(source) : Readable.from([source]);
     if (format === "tar") await pipeline(bytes, sink);

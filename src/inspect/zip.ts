@@ -153,6 +153,9 @@ function zip64Extra(extra: Buffer, member: Member): void {
   }
 }
 
+/** node:zlib, loaded on first use and once (a warm run reads no archive). */
+let zlib: Promise<typeof import("node:zlib")> | undefined;
+
 async function readMember(
   file: Archive,
   member: Member,
@@ -173,7 +176,7 @@ async function readMember(
     sink.warn(`${member.path} uses zip compression method ${member.method}, which lock2nix cannot read; ignored`);
     return undefined;
   }
-  const { inflateRawSync } = await import("node:zlib");
+  const { inflateRawSync } = await (zlib ??= import("node:zlib"));
   try {
     return inflateRawSync(raw, { maxOutputLength: Math.max(member.size, 1) });
   } catch (err) {

@@ -285,7 +285,25 @@ export function resolveLock(lock: Lock, options: ResolveOptions = {}): Resolutio
 
   const packages = new Map<string, Map<NixSystem, PackageBuild>>();
   const groupClosures = new Map<string, Map<NixSystem, string[]>>();
-  // Targets that share a graph share its dependency lists too.
+  // Targets that share a graph share its dependency lists and group closures too.
+  const closures = new Map<TargetGraph, Map<string, string[]>>();
+  const closureIn = (graph: TargetGraph, group: string): string[] => {
+    let byGroup = closures.get(graph);
+    if (!byGroup) closures.set(graph, (byGroup = new Map()));
+    let closure = byGroup.get(group);
+    if (closure) return closure;
+    // A group's environment is the main group plus its own packages, as `poetry install --with` gives.
+    const seen = new Set<string>();
+    const stack = [...(graph.roots.get(DEFAULT_GROUP) ?? []), ...(graph.roots.get(group) ?? [])];
+    while (stack.length > 0) {
+      const name = stack.pop() as string;
+      if (seen.has(name) || !graph.chosen.has(name)) continue;
+      seen.add(name);
+      stack.push(...(graph.edges.get(name) ?? []));
+    }
+    byGroup.set(group, (closure = [...seen].sort()));
+    return closure;
+  };
   const depsByGraph = new Map<TargetGraph, Map<string, { dependencies: string[]; droppedForCycle: string[] }>>();
   const depsIn = (graph: TargetGraph, name: string) => {
     let byName = depsByGraph.get(graph);
@@ -316,18 +334,8 @@ export function resolveLock(lock: Lock, options: ResolveOptions = {}): Resolutio
       packages.get(name)?.set(system, build);
     }
     for (const group of groups) {
-      // A group's environment is the main group plus its own packages, as `poetry install --with` gives.
-      const start = [...(graph.roots.get(DEFAULT_GROUP) ?? []), ...(graph.roots.get(group) ?? [])];
-      const seen = new Set<string>();
-      const stack = [...start];
-      while (stack.length > 0) {
-        const name = stack.pop() as string;
-        if (seen.has(name) || !graph.chosen.has(name)) continue;
-        seen.add(name);
-        stack.push(...(graph.edges.get(name) ?? []));
-      }
       if (!groupClosures.has(group)) groupClosures.set(group, new Map());
-      groupClosures.get(group)?.set(system, [...seen].sort());
+      groupClosures.get(group)?.set(system, closureIn(graph, group));
     }
   }
   return {

@@ -94,10 +94,31 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       ...(options.extras ? { extras: options.extras } : {}),
       preferWheels: options.preferWheels ?? false,
     });
-    await locateArtifacts(lock, resolution, ctx);
     const outputDir = options.output ? dirname(resolve(options.output)) : process.cwd();
+    const inspect = options.inspect !== false;
     // Online, every sdist built from is read once (then cached by hash); offline, only the cache answers.
-    const inspected = options.inspect === false ? undefined : await inspectSources(resolution, { http, offline, cacheDir, outputDir, overrides, warnings, jobs: options.jobs ?? 16, memo });
+    // Each is read as soon as its release is located, while other lookups go on, in the same --jobs slots.
+    const located = new Map<string, Promise<unknown>>();
+    const locating = locateArtifacts(lock, resolution, ctx, inspect ? located : undefined);
+    const inspecting = inspect
+      ? inspectSources(resolution, {
+          http,
+          offline,
+          cacheDir,
+          outputDir,
+          overrides,
+          warnings,
+          jobs: options.jobs ?? 16,
+          memo,
+          located,
+          ...(client instanceof CachingIndexClient ? { schedule: <T>(download: () => Promise<T>) => client.schedule(download) } : {}),
+        })
+      : undefined;
+    // Both are waited for, so no download outlives the run; a failure to locate is reported first.
+    const [locateResult, inspectResult] = await Promise.allSettled([locating, inspecting]);
+    if (locateResult.status === "rejected") throw locateResult.reason;
+    if (inspectResult.status === "rejected") throw inspectResult.reason;
+    const inspected = inspectResult.value;
     const sdistFacts: SdistFactsLookup | undefined = inspected?.lookup;
     const nix = emitNix(lock, resolution, {
       outputDir,

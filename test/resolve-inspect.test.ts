@@ -62,6 +62,30 @@ describe("sdists are inspected for their build system", () => {
   });
 });
 
+describe("sdists are read while other releases are still looked up", () => {
+  it("keeps lookups and downloads together within --jobs", async () => {
+    const files = ["a", "b", "c", "d", "e", "f"].map((n) => ({ name: `pkg-${n}`, version: "1.0", filename: `pkg_${n}-1.0.tar.gz`, content: sdist(`pkg_${n}`, "1.0", '[build-system]\nrequires = ["flit-core"]\n') }));
+    const server = await startIndexServer({ files, delayMs: 30 });
+    servers.push(server);
+    const result = await generate({ path: project(server.simpleUrl, files), python: "3.11", systems: ["x86_64-linux"], cacheDir: tempDir(), jobs: 2 });
+    expect(server.requests).toHaveLength(12);
+    expect(server.maxInFlight()).toBe(2);
+    expect(result.nix.match(/pythonPackages\.flit-core/g)).toHaveLength(6);
+  });
+
+  it("reads a direct-URL sdist no one hashes once it is downloaded and hashed", async () => {
+    const content = sdist("urlpkg", "2.0", '[build-system]\nrequires = ["flit-core"]\n');
+    const server = await startIndexServer({ files: [{ name: "urlpkg", version: "2.0", filename: "urlpkg-2.0.tar.gz", content }] });
+    servers.push(server);
+    const dir = tempDir();
+    writeFileSync(join(dir, "requirements.txt"), `urlpkg @ ${server.fileUrl("urlpkg-2.0.tar.gz")}\n`);
+    const result = await generate({ path: dir, python: "3.11", systems: ["x86_64-linux"], cacheDir: tempDir() });
+    expect(result.nix).toContain(`hash = "sha256-${createHash("sha256").update(content).digest("base64")}";`);
+    expect(result.nix).toContain("pythonPackages.flit-core");
+    expect(result.nix).not.toContain("build-system guessed");
+  });
+});
+
 describe("Rust packages", () => {
   function gitCrateRepo(): { url: string; commit: string; tree: string } {
     const dir = tempDir("lock2nix-crate-");

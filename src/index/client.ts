@@ -78,6 +78,11 @@ export class CachingIndexClient implements FreshnessReportingClient {
     return (await this.lookup(index, name, version)).files;
   }
 
+  /** Runs `work` (a download) in the slots lookups use, so `jobs` bounds both together. */
+  schedule<T>(work: () => Promise<T>): Promise<T> {
+    return this.limit(work);
+  }
+
   async lookup(index: IndexLocation, name: string, version: string): Promise<Lookup> {
     try {
       if (index.pypiJson) {

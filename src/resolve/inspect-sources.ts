@@ -18,8 +18,16 @@ export interface InspectContext {
   outputDir: string;
   overrides: OverrideSet;
   warnings: string[];
-  /** Downloads at once (the index client's --jobs). */
+  /** Downloads at once (the index client's --jobs), when `schedule` is not given. */
   jobs?: number;
+  /** Runs a download in the slots index requests use, so --jobs bounds both together. */
+  schedule?: <T>(download: () => Promise<T>) => Promise<T>;
+  /**
+   * Per `name version`, settles when locating that release's files is done
+   * (see locateArtifacts): inspection starts then, while other lookups go on.
+   * A package whose locating failed is not inspected (the run fails with that).
+   */
+  located?: Map<string, Promise<unknown>>;
   /** Facts a previous run on this lock found, in one file (see src/run-memo.ts). */
   memo?: Pick<RunMemo, "sdistFacts" | "recordSdistFacts">;
 }
@@ -38,7 +46,8 @@ export interface InspectedSources {
  * the output so nixpkgs' importCargoLock can vendor the crates.
  */
 export async function inspectSources(resolution: Resolution, ctx: InspectContext): Promise<InspectedSources> {
-  const limit = pLimit(ctx.jobs ?? 16);
+  const limit = ctx.schedule ? undefined : pLimit(ctx.jobs ?? 16);
+  const schedule = ctx.schedule ?? (<T>(download: () => Promise<T>): Promise<T> => (limit as ReturnType<typeof pLimit>)(download));
   const failed = new FailedInspections(join(ctx.cacheDir, "inspect-failed"));
   const facts = new Map<string, SdistFacts>();
   const files = new Map<string, string>();
@@ -46,33 +55,38 @@ export async function inspectSources(resolution: Resolution, ctx: InspectContext
   const jobs: Array<Promise<void>> = [];
   const seen = new Set<string>();
   for (const [name, builds] of resolution.packages) {
-    for (const [system, build] of builds) {
-      const source = build.source;
-      if (source.kind !== "artifact" || source.artifact.kind !== "sdist" || !source.artifact.sha256) continue;
-      const key = `${name} ${build.version}`;
+    for (const version of new Set([...builds.values()].map((b) => b.version))) {
+      const key = `${name} ${version}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      const artifact = source.artifact;
-      const rust = ctx.overrides.match(name, build.version, system)?.cargo !== undefined;
       jobs.push(
-        limit(async () => {
+        (async () => {
+          // Where the index decides a file's URL (and may supply its hash), the source is final once located.
+          if (!(await settled(ctx.located?.get(key)))) return;
+          const picked = [...builds].find(([, b]) => b.version === version && b.source.kind === "artifact" && b.source.artifact.kind === "sdist" && b.source.artifact.sha256);
+          if (!picked) return;
+          const [system, build] = picked;
+          const artifact = (build.source as Extract<typeof build.source, { kind: "artifact" }>).artifact;
+          const rust = ctx.overrides.match(name, version, system)?.cargo !== undefined;
           let found = ctx.memo?.sdistFacts(artifact.sha256);
           if (!found) {
             if (failed.has(artifact.sha256)) return;
             try {
-              found = await inspectSdist({
-                url: artifact.url,
-                filename: artifact.filename,
-                sha256: artifact.sha256,
-                http: ctx.http,
-                cacheDir: join(ctx.cacheDir, "inspect"),
-                offline: ctx.offline,
-                onWarning: (m) => ctx.warnings.push(m),
-              });
+              found = await schedule(() =>
+                inspectSdist({
+                  url: artifact.url,
+                  filename: artifact.filename,
+                  sha256: artifact.sha256,
+                  http: ctx.http,
+                  cacheDir: join(ctx.cacheDir, "inspect"),
+                  offline: ctx.offline,
+                  onWarning: (m) => ctx.warnings.push(m),
+                }),
+              );
             } catch (err) {
               // The file is not what the lock pins: that stops the run. Anything else only costs the facts.
               if (err instanceof HashMismatchError) throw err;
-              ctx.warnings.push(`${name} ${build.version}: its sdist could not be inspected (${(err as Error).message}); its build system is guessed`);
+              ctx.warnings.push(`${name} ${version}: its sdist could not be inspected (${(err as Error).message}); its build system is guessed`);
               // An archive that cannot be read stays so: remember it by hash rather than download it every run.
               if (err instanceof ArchiveError) failed.add(artifact.sha256);
               return;
@@ -85,10 +99,10 @@ export async function inspectSources(resolution: Resolution, ctx: InspectContext
           let cargoLockFile: string | undefined;
           let cargoGitHashes: Record<string, string> | undefined;
           if (rust && found.cargoLock) {
-            cargoLockFile = join(ctx.outputDir, "cargo-locks", `${name}-${build.version}`, "Cargo.lock");
+            cargoLockFile = join(ctx.outputDir, "cargo-locks", `${name}-${version}`, "Cargo.lock");
             files.set(cargoLockFile, found.cargoLock);
-            const known = ctx.overrides.match(name, build.version, system)?.cargo?.gitHashes ?? {};
-            cargoGitHashes = await hashGitCrates(found.cargoLock, known, `${name} ${build.version}`, ctx);
+            const known = ctx.overrides.match(name, version, system)?.cargo?.gitHashes ?? {};
+            cargoGitHashes = await hashGitCrates(found.cargoLock, known, key, ctx);
           }
           facts.set(key, {
             buildRequires: mapped ? mapped.attrs : ["setuptools"],
@@ -96,7 +110,7 @@ export async function inspectSources(resolution: Resolution, ctx: InspectContext
             ...(cargoLockFile ? { cargoLockFile } : {}),
             ...(cargoGitHashes ? { cargoGitHashes } : {}),
           });
-        }),
+        })(),
       );
     }
   }
@@ -105,6 +119,16 @@ export async function inspectSources(resolution: Resolution, ctx: InspectContext
     ctx.warnings.push(`build requirements with no nixpkgs attribute known to lock2nix (add them with --overrides): ${[...unknown].sort().join(", ")}`);
   }
   return { lookup: (name, version) => facts.get(`${name} ${version}`), files };
+}
+
+/** Whether `pending` (when there is one) succeeded; its failure is reported where it is awaited. */
+async function settled(pending: Promise<unknown> | undefined): Promise<boolean> {
+  try {
+    await pending;
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

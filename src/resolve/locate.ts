@@ -119,62 +119,73 @@ export async function nameArtifactsByHash(lock: Lock, ctx: LocateContext): Promi
  * index; PyPI's are predicted, so output does not depend on the network),
  * and stops when the index and the lock disagree on a file's sha256.
  */
-export async function locateArtifacts(lock: Lock, resolution: Resolution, ctx: LocateContext): Promise<void> {
+export async function locateArtifacts(lock: Lock, resolution: Resolution, ctx: LocateContext, located?: Map<string, Promise<unknown>>): Promise<void> {
   const byKey = new Map(lock.packages.map((p) => [`${p.name} ${p.version}`, p]));
   const jobs: Array<Promise<void>> = [];
+  // Files nobody hashes are downloaded and hashed after every lookup: their releases are located only then.
+  let hashed!: () => void;
+  const allHashed = new Promise<void>((resolve) => (hashed = resolve));
   for (const [name, builds] of resolution.packages) {
     const versions = new Set([...builds.values()].map((b) => b.version));
     for (const version of versions) {
       const pkg = byKey.get(`${name} ${version}`);
       if (!pkg) continue;
-      jobs.push(
-        (async () => {
-          const found = await filesOf(pkg, ctx, lock.root.indexes);
+      const job = (async () => {
+        const found = await filesOf(pkg, ctx, lock.root.indexes);
+        if (found) {
+          for (const file of found.files) {
+            if (file.yanked) {
+              const reason = typeof file.yanked === "string" ? `: ${file.yanked}` : "";
+              ctx.warnings.push(`${name} ${version} is yanked on index ${found.index.name} (${file.filename}${reason})`);
+              break;
+            }
+          }
+        }
+        // Systems that chose the same file keep sharing one source.
+        const sources = new Map<object, BuildSource>();
+        for (const build of builds.values()) {
+          if (build.version !== version || build.source.kind !== "artifact") continue;
+          const artifact = build.source.artifact;
+          const already = sources.get(artifact);
+          if (already) {
+            build.source = already;
+            continue;
+          }
           if (found) {
-            for (const file of found.files) {
-              if (file.yanked) {
-                const reason = typeof file.yanked === "string" ? `: ${file.yanked}` : "";
-                ctx.warnings.push(`${name} ${version} is yanked on index ${found.index.name} (${file.filename}${reason})`);
-                break;
-              }
+            const file = found.files.find((f) => f.filename === artifact.filename);
+            if (!file) {
+              throw new LockError(
+                `${name} ${version}: index ${found.index.name} (${redactUrl(found.index.url)}) has no file ${artifact.filename}, which the lock names`,
+                { file: lock.file, package: name },
+              );
             }
+            if (file.sha256 && artifact.sha256 && file.sha256 !== artifact.sha256) {
+              throw new LockError(
+                `${name} ${version}: ${artifact.filename} has sha256 ${artifact.sha256} in the lock but ${file.sha256} on index ${found.index.name} (${redactUrl(found.index.url)}); refusing to go on`,
+                { file: lock.file, package: name },
+              );
+            }
+            if (!found.index.pypiJson) {
+              build.source = { kind: "artifact", artifact: { ...artifact, url: file.url, urlGuessed: false, sha256: artifact.sha256 || file.sha256 || "" } };
+            }
+            sources.set(artifact, build.source);
           }
-          // Systems that chose the same file keep sharing one source.
-          const located = new Map<object, BuildSource>();
-          for (const build of builds.values()) {
-            if (build.version !== version || build.source.kind !== "artifact") continue;
-            const artifact = build.source.artifact;
-            const already = located.get(artifact);
-            if (already) {
-              build.source = already;
-              continue;
-            }
-            if (found) {
-              const file = found.files.find((f) => f.filename === artifact.filename);
-              if (!file) {
-                throw new LockError(
-                  `${name} ${version}: index ${found.index.name} (${redactUrl(found.index.url)}) has no file ${artifact.filename}, which the lock names`,
-                  { file: lock.file, package: name },
-                );
-              }
-              if (file.sha256 && artifact.sha256 && file.sha256 !== artifact.sha256) {
-                throw new LockError(
-                  `${name} ${version}: ${artifact.filename} has sha256 ${artifact.sha256} in the lock but ${file.sha256} on index ${found.index.name} (${redactUrl(found.index.url)}); refusing to go on`,
-                  { file: lock.file, package: name },
-                );
-              }
-              if (!found.index.pypiJson) {
-                build.source = { kind: "artifact", artifact: { ...artifact, url: file.url, urlGuessed: false, sha256: artifact.sha256 || file.sha256 || "" } };
-              }
-              located.set(artifact, build.source);
-            }
-          }
-        })(),
+        }
+      })();
+      jobs.push(job);
+      const key = `${name} ${version}`;
+      located?.set(
+        key,
+        job.then(() => ([...builds.values()].some((b) => b.version === version && b.source.kind === "artifact" && !b.source.artifact.sha256) ? allHashed : undefined)),
       );
     }
   }
-  await Promise.all(jobs);
-  await hashUnhashed(resolution, ctx, lock);
+  try {
+    await Promise.all(jobs);
+    await hashUnhashed(resolution, ctx, lock);
+  } finally {
+    hashed();
+  }
   await hashGitSources(resolution, ctx, lock);
 }
 

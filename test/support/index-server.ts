@@ -65,6 +65,8 @@ export interface IndexServer {
   /** http://127.0.0.1:PORT/simple/ */
   simpleUrl: string;
   requests: RequestLog[];
+  /** The most requests that were being answered at once. */
+  maxInFlight(): number;
   /** Absolute URL the index serves `filename` at. */
   fileUrl(filename: string): string;
   close(): Promise<void>;
@@ -219,7 +221,11 @@ export async function startIndexServer(options: IndexServerOptions): Promise<Ind
     send(res, r, method === "HEAD", fault === "truncate", notModified);
   }
 
+  let inFlight = 0;
+  let maxInFlight = 0;
   const server = createServer((req, res) => {
+    maxInFlight = Math.max(maxInFlight, ++inFlight);
+    res.on("close", () => inFlight--);
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain" });
       res.end(`500 ${String(err)}\n`);
@@ -235,6 +241,7 @@ export async function startIndexServer(options: IndexServerOptions): Promise<Ind
     url: base,
     simpleUrl: `${base}/simple/`,
     requests,
+    maxInFlight: () => maxInFlight,
     fileUrl(filename) {
       for (const f of byPath.values()) if (f.filename === filename) return base + f.path;
       throw new Error(`index serves no file ${filename}`);

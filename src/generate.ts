@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { emitNix } from "./emit/index.js";
-import { locateLock, readLock } from "./formats/index.js";
+import { locateLock, readLocated } from "./formats/index.js";
 import { settleWrites } from "./fs.js";
 import { DiskCache, defaultCacheDir } from "./index/cache.js";
 import { CachingIndexClient } from "./index/client.js";
@@ -65,8 +65,9 @@ export interface GenerateResult {
 /** Reads a lock, finds its files on the index, resolves it for the targets and renders the Nix file's text. */
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
   const cacheDir = options.cacheDir ?? defaultCacheDir();
-  const memo = RunMemo.open(cacheDir, locateLock(options.path, options.format).file);
-  const lock = readLock(options.path, options.format, memo);
+  const lockFile = locateLock(options.path, options.format);
+  const memo = RunMemo.open(cacheDir, lockFile.file);
+  const lock = readLocated(lockFile, memo);
   // Read before any network use, so a mistake in an override file fails fast.
   const overrides = defaultLibrary().concat(loadUserFiles(options.overrides ?? []));
   const offline = options.offline ?? false;

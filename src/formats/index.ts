@@ -79,7 +79,11 @@ const MEMOIZED: ReadonlySet<FormatId> = new Set(["poetry", "uv", "pdm", "pylock"
 
 /** Reads and normalizes a lockfile, through `memo` when given. Errors carry the file path. */
 export function readLock(path: string, format?: FormatId, memo?: LockMemo): Lock {
-  const located = locateLock(path, format);
+  return readLocated(locateLock(path, format), memo);
+}
+
+/** readLock for a lockfile locateLock already found. */
+export function readLocated(located: { file: string; format: LockFormat }, memo?: LockMemo): Lock {
   const dir = dirname(located.file);
   const bytes = readFileSync(located.file);
   const readSibling = (name: string) => readOptional(join(dir, name));

@@ -94,7 +94,8 @@ export class CachingIndexClient implements FreshnessReportingClient {
       const url = `${index.url.replace(/\/+$/, "")}/${normalizeName(name)}/`;
       const parseSimple = (body: string, at: string, keep?: FileFilter) =>
         body.trimStart().startsWith("{") ? parseSimpleJson(body, at, keep) : parseSimpleHtml(body, at, keep);
-      const { body, freshUntil } = await this.fetch(index, url, SIMPLE_ACCEPT, name, parseSimple);
+      // Checking the page's shape needs no URL built: a page lists every release's files, and only one release's are kept.
+      const { body, freshUntil } = await this.fetch(index, url, SIMPLE_ACCEPT, name, (b, at) => parseSimple(b, at, () => false));
       const files = parseSimple(body, url, (filename) => {
         const v = versionOf(filename);
         return v !== undefined && sameVersion(v, version);

@@ -30,8 +30,12 @@ export class Lock2nixError extends Error {
     return copy;
   }
 
-  /** `path:line:col: [package] message`, the way compilers print errors. */
+  /** `path:line:col: [package] message`, the way compilers print errors; printable and bounded (see printable). */
   format(): string {
+    return printable(this.formatRaw());
+  }
+
+  private formatRaw(): string {
     const { file, line, column, package: pkg } = this.location;
     let where = file ?? "";
     if (file && line !== undefined) where += `:${line}`;
@@ -49,3 +53,22 @@ export class LockError extends Lock2nixError {}
 
 /** Wrong command-line use: exit code 2. */
 export class UsageError extends Lock2nixError {}
+
+/** The longest line of a message: text quoted from an input is cut there. */
+const MAX_LINE = 400;
+
+/**
+ * A message made safe for a terminal and a log: control characters (an
+ * escape sequence from a lock could rewrite the screen) shown as `\u{…}`,
+ * and each line cut to a bounded length, so quoting a line of an input never
+ * prints a whole file.
+ */
+export function printable(text: string): string {
+  return text
+    .split("\n")
+    .map((line) => {
+      const clean = line.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u{${c.codePointAt(0)?.toString(16)}}`);
+      return clean.length > MAX_LINE ? `${clean.slice(0, MAX_LINE)}… (${clean.length - MAX_LINE} more characters)` : clean;
+    })
+    .join("\n");
+}

@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { emitNix } from "./emit/index.js";
 import { locateLock, readLocated } from "./formats/index.js";
-import { settleWrites } from "./fs.js";
+import { readBounded, settleWrites } from "./fs.js";
 import { DiskCache, defaultCacheDir } from "./index/cache.js";
 import { CachingIndexClient } from "./index/client.js";
 import { redactUrl } from "./index/credentials.js";
@@ -16,6 +15,7 @@ import { locateArtifacts, nameArtifactsByHash } from "./resolve/locate.js";
 import { defaultLibrary, libraryFingerprint, loadUserFiles, overrideWarnings, type OverrideSet, type SdistFactsLookup, type SourceBuildRef } from "./overrides/index.js";
 import { choosePython, NIX_SYSTEMS, type NixSystem } from "./resolve/target.js";
 import { RunMemo } from "./run-memo.js";
+import { pathScope, type PathScope } from "./scope.js";
 
 export interface GenerateOptions {
   /** A lockfile, or a folder holding one. */
@@ -47,6 +47,10 @@ export interface GenerateOptions {
   onInfo?: (message: string) => void;
   /** User override files (the library's format, a map of package -> entry), applied in order after the library's. */
   overrides?: string[];
+  /** The folder local paths and includes must stay in (default: the lockfile's folder; a config file's folder for its projects). */
+  projectRoot?: string;
+  /** More folders or files that may be read and copied into the store (`--allow-path`). */
+  allowPaths?: string[];
 }
 
 export interface GenerateResult {
@@ -66,8 +70,9 @@ export interface GenerateResult {
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const lockFile = locateLock(options.path, options.format);
+  const scope = scopeOf(options, lockFile.file);
   const memo = RunMemo.open(cacheDir, lockFile.file);
-  const lock = readLocated(lockFile, memo);
+  const lock = readLocated(lockFile, memo, scope);
   // Read before any network use, so a mistake in an override file fails fast.
   const overrides = defaultLibrary().concat(loadUserFiles(options.overrides ?? []));
   const offline = options.offline ?? false;
@@ -94,6 +99,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       ...(options.groups ? { groups: options.groups } : {}),
       ...(options.extras ? { extras: options.extras } : {}),
       preferWheels: options.preferWheels ?? false,
+      scope,
     });
     const outputDir = options.output ? dirname(resolve(options.output)) : process.cwd();
     const inspect = options.inspect !== false;
@@ -158,6 +164,11 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   }
 }
 
+/** Where a generation may read local files: the project's root and what --allow-path adds. */
+export function scopeOf(options: Pick<GenerateOptions, "projectRoot" | "allowPaths">, lockFile: string): PathScope {
+  return pathScope(options.projectRoot ?? dirname(resolve(lockFile)), options.allowPaths ?? []);
+}
+
 /**
  * The options that shape the output, as its header records them, computed
  * from the lock alone (no index), so `--check` can tell whether a file is
@@ -182,7 +193,7 @@ export function recordedOptionsFor(
 
 /** --overrides as the header records them: each file's name and the start of its content's sha256. */
 function userOverrideRecord(paths: string[]): string {
-  return paths.map((p) => `${basename(p)}@sha256:${createHash("sha256").update(readFileSync(p)).digest("hex").slice(0, 16)}`).join(" ");
+  return paths.map((p) => `${basename(p)}@sha256:${createHash("sha256").update(readBounded(p)).digest("hex").slice(0, 16)}`).join(" ");
 }
 
 

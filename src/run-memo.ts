@@ -18,7 +18,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { decodeText, writeFileAtomic } from "./fs.js";
+import { decodeText, readBounded, writeFileAtomic } from "./fs.js";
 import type { SdistFacts } from "./inspect/facts.js";
 import { redactUrl } from "./index/credentials.js";
 import type { FreshnessReportingClient, IndexClient, IndexFile, IndexLocation } from "./index/types.js";
@@ -108,7 +108,8 @@ export class RunMemo {
     const memo = new RunMemo(join(cacheDir, "runs", `${sha256(resolve(lockFile)).slice(0, 32)}.memo`));
     let loaded = false;
     try {
-      loaded = memo.load(readFileSync(memo.path));
+      // Bounded and regular files only: a memo replaced by a symlink to /dev/zero must not hang the run.
+      loaded = memo.load(readBounded(memo.path));
     } catch {
       // Unreadable: start afresh.
     }

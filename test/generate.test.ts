@@ -141,15 +141,18 @@ describe("generated Nix", () => {
 
   it.skipIf(NIX_SKIP_REASON)("cannot be made to run code by hostile strings in the lock", async () => {
     const evilVersion = '1.0"; pwned = builtins.abort "version';
-    const evilUrl = 'https://example.com/${builtins.abort "url"}/x\\"y.tar.gz';
+    const versionDir = lockDir({ "poetry.lock": pkg("evil", evilVersion, "", "x.tar.gz") + meta, "pyproject.toml": pyproject('evil = "*"') });
+    await expect(gen({ path: versionDir, python: "3.11" })).rejects.toThrow(`evil: version ${JSON.stringify(evilVersion)} is not a PEP 440 version`);
+    // `$&`, `$$`, `` $` `` and `$'` are what String.prototype.replace would have expanded.
+    const evilUrl = 'https://example.com/${builtins.abort "url"}/$&$$$`$\'/x\\"y.tar.gz';
     const dir = lockDir({
       "poetry.lock":
-        pkg("evil", evilVersion, `[package.source]\ntype = "url"\nurl = ${JSON.stringify(evilUrl)}\n`, "x.tar.gz") + meta,
+        pkg("evil", "1.0", `[package.source]\ntype = "url"\nurl = ${JSON.stringify(evilUrl)}\n`, "x.tar.gz") + meta,
       "pyproject.toml": pyproject('evil = "*"'),
     });
     const out = join(dir, "lock.nix");
     writeFileSync(out, (await gen({ path: dir, output: out, python: "3.11" })).nix);
-    expect(nixEval(out, "set.packages.evil.version")).toBe(evilVersion);
+    expect(nixEval(out, "set.packages.evil.version")).toBe("1.0");
     expect(nixEval(out, "set.packages.evil.src.fetchurl.url")).toBe(evilUrl);
     expect(nixEval(out, "set.packages.evil.src.fetchurl.name")).toBe("x.tar.gz");
     expect(nixEval(out, "builtins.attrNames set.packages")).toEqual(["evil"]);
@@ -209,14 +212,26 @@ describe("local path dependencies", () => {
   it("are written relative to the generated file", async () => {
     const lockDir = repoWith("apps/web", "../../libs/localdep");
     mkdirSync(join(lockDir, "..", "..", "libs", "localdep"), { recursive: true });
-    const { nix } = await gen({ path: lockDir, output: join(lockDir, "nix", "lock.nix"), python: "3.11" });
+    // Outside the lock's folder: allowed by --allow-path (or a lock2nix.yaml at the top).
+    const libs = join(lockDir, "..", "..", "libs");
+    const { nix } = await gen({ path: lockDir, output: join(lockDir, "nix", "lock.nix"), python: "3.11", allowPaths: [libs] });
     expect(nix).toContain('src = ./. + "/../../../libs/localdep";');
+    const viaRoot = await gen({ path: lockDir, output: join(lockDir, "nix", "lock.nix"), python: "3.11", projectRoot: join(lockDir, "..", "..") });
+    expect(viaRoot.nix).toBe(nix);
+  });
+
+  it("outside the project folder are an error naming the path and the flag that allows it", async () => {
+    const lockDir = repoWith("apps/web", "../../libs/localdep");
+    mkdirSync(join(lockDir, "..", "..", "libs", "localdep"), { recursive: true });
+    await expect(gen({ path: lockDir, python: "3.11" })).rejects.toThrow(
+      /localdep 0\.1\.0 is a local directory dependency at \.\.\/\.\.\/libs\/localdep: it is outside the project folder \S+\/apps\/web \(lock2nix reads and copies no file from outside it; `--allow-path \S+\/libs` allows that folder\)/,
+    );
   });
 
   it("outside the repository are an error naming the path", async () => {
     const lockDir = repoWith("app", "../../outside-dep");
     mkdirSync(join(lockDir, "..", "..", "outside-dep"), { recursive: true });
-    await expect(gen({ path: lockDir, python: "3.11" })).rejects.toThrow(
+    await expect(gen({ path: lockDir, python: "3.11", allowPaths: [join(lockDir, "..", "..", "outside-dep")] })).rejects.toThrow(
       /localdep 0\.1\.0 is a local directory dependency at \.\.\/\.\.\/outside-dep, outside the repository .* that holds the lock/,
     );
   });

@@ -1,11 +1,12 @@
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { audit, FAIL_ON, failsOn, findingsJson, type FailOn } from "../audit/index.js";
 import { renderText } from "../audit/report.js";
 import { renderSarif } from "../audit/sarif.js";
 import { UsageError } from "../errors.js";
-import { formats, locateLock } from "../formats/index.js";
-import { writeFileAtomic } from "../generate.js";
+import { formats, locateLock, readInput } from "../formats/index.js";
+import { refuseInputAsOutput, writeOutput } from "../outputs.js";
+import { decodeText } from "../fs.js";
+import { redact } from "../redact.js";
 import type { FormatId } from "../model.js";
 import { asUsage, type Command, type Io } from "./common.js";
 
@@ -88,6 +89,9 @@ async function run(argv: string[], io: Io): Promise<number> {
     throw new UsageError(`--jobs ${values.jobs}: expected a whole number from 1 to 256`);
   }
 
+  for (const [flag, target] of [["--sarif", values.sarif], ["-o", values.output]] as const) {
+    if (target !== undefined) refuseInputAsOutput(target, flag, [safeLockFile(path, lockFormat as FormatId | undefined)]);
+  }
   const result = await audit({
     path,
     ...(lockFormat ? { format: lockFormat as FormatId } : {}),
@@ -100,8 +104,8 @@ async function run(argv: string[], io: Io): Promise<number> {
   });
   const file = result.lock?.file ?? safeLockFile(path, lockFormat as FormatId | undefined);
   for (const s of result.skipped) io.stderr(`lock2nix: audit: skipped ${s.check}: ${s.reason}\n`);
-  const sarif = () => renderSarif(result.findings, result.skipped, { file, ...(file ? { text: readFileSync(file, "utf8") } : {}) });
-  if (values.sarif) writeFileAtomic(values.sarif, sarif());
+  const sarif = () => renderSarif(result.findings, result.skipped, { file, ...(file ? { text: decodeText(readInput(file)) } : {}) });
+  if (values.sarif) writeOutput(values.sarif, redact(sarif()));
   const report =
     output === "json"
       ? findingsJson(result.findings)
@@ -112,7 +116,7 @@ async function run(argv: string[], io: Io): Promise<number> {
             verbose: values.verbose ?? false,
             file,
           });
-  if (values.output) writeFileAtomic(values.output, report);
+  if (values.output) writeOutput(values.output, redact(report));
   else io.stdout(report);
   return failsOn(result.findings, failOn) ? 1 : 0;
 }

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { CONFIG_FILE, loadConfig } from "../config/index.js";
 import { projectJob, runJobs, type Job } from "../config/run.js";
-import { UsageError } from "../errors.js";
+import { printable, UsageError } from "../errors.js";
 import { formats } from "../formats/index.js";
 import { NIX_SYSTEMS } from "../resolve/target.js";
 import { parseArgs } from "node:util";
@@ -28,6 +28,9 @@ Options:
       --jobs N          index requests at once (default 16)
       --overrides FILE  build overrides in the library's format (overrides/README.md),
                         applied after lock2nix's own; repeatable, later files win
+      --allow-path DIR  let local path sources and -r/-c includes come from DIR too
+                        (default: only the lockfile's folder, or the config file's);
+                        repeatable
       --config FILE     the projects to generate (default: ./${CONFIG_FILE} when no PATH is given)
       --check           write nothing; exit 1 and print a unified diff for each output that
                         would change (decided from the output's header, without the network,
@@ -62,6 +65,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     "index-url": { type: "string" },
     jobs: { type: "string" },
     overrides: { type: "string", multiple: true },
+    "allow-path": { type: "string", multiple: true },
     config: { type: "string" },
     check: { type: "boolean" },
     json: { type: "boolean" },
@@ -80,13 +84,14 @@ async function run(argv: string[], io: Io): Promise<number> {
   const [given, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`unexpected argument \`${rest[0]}\``);
   const { format, systems, groups, extras, jobs, indexUrl } = checkTargetOptions(values);
+  const allowPaths = values["allow-path"] ?? [];
   const configFile = values.config ?? (given === undefined && existsSync(CONFIG_FILE) ? CONFIG_FILE : undefined);
   let jobList: Job[];
   if (configFile !== undefined) {
     if (given !== undefined) throw new UsageError(`give a PATH or --config, not both`);
     const perProject = (["output", "format", "python", "system", "groups", "extras", "prefer-wheels", "overrides"] as const).find((k) => values[k] !== undefined);
     if (perProject) throw new UsageError(`--${perProject} cannot be used with ${configFile}: set it for each project there`);
-    jobList = loadConfig(configFile).projects.map((p) => projectJob(p, indexUrl));
+    jobList = loadConfig(configFile).projects.map((p) => projectJob(p, indexUrl, allowPaths));
   } else {
     if (values.check && !values.output) throw new UsageError("--check compares with an output file: give -o FILE");
     if (values.json && !values.output) throw new UsageError("--json prints its report on standard output: give -o FILE for the Nix");
@@ -104,12 +109,14 @@ async function run(argv: string[], io: Io): Promise<number> {
           ...(indexUrl ? { indexUrl } : {}),
           ...(values.overrides?.length ? { overrides: values.overrides } : {}),
           ...(values["no-inspect"] ? { inspect: false } : {}),
+          ...(allowPaths.length ? { allowPaths } : {}),
         },
       },
     ];
   }
   const progress = io.stderrIsTty && !values.quiet && !values.json ? progressBar(io) : undefined;
   const { report, results, errors } = await runJobs(jobList, {
+    ...(configFile !== undefined ? { inputs: [configFile] } : {}),
     check: values.check ?? false,
     offline: values.offline ?? false,
     ...(jobs ? { jobs } : {}),
@@ -125,7 +132,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   }
   for (const [i, p] of report.projects.entries()) {
     const label = single ? "" : `${p.name}: `;
-    if (!values.quiet) for (const warning of p.warnings) io.stderr(`lock2nix: warning: ${label}${warning}\n`);
+    if (!values.quiet) for (const warning of p.warnings) io.stderr(`lock2nix: warning: ${label}${printable(warning)}\n`);
     const job = jobList[i];
     if (!values.quiet && !values["no-audit"] && job && p.status !== "failed") io.stderr(`lock2nix: ${label}${auditSummaryFor(job.options.path, job.options.format)}\n`);
     if (p.status === "failed") io.stderr(`lock2nix: error: ${label}${p.error}\n`);

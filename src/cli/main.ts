@@ -1,4 +1,5 @@
-import { Lock2nixError, UsageError } from "../errors.js";
+import { Lock2nixError, printable, UsageError } from "../errors.js";
+import { redact } from "../redact.js";
 import { VERSION } from "../version.js";
 import type { Command, Io } from "./common.js";
 import { auditCommand } from "./audit.js";
@@ -27,8 +28,9 @@ Exit status: 0 success, 1 failure, 2 wrong usage.
 `;
 }
 
-/** Runs the CLI; returns the exit code. */
-export async function main(argv: string[], io: Io): Promise<number> {
+/** Runs the CLI; returns the exit code. Everything it prints goes through redact(): no credential is shown. */
+export async function main(argv: string[], rawIo: Io): Promise<number> {
+  const io: Io = { ...rawIo, stdout: (t) => rawIo.stdout(redact(t)), stderr: (t) => rawIo.stderr(redact(t)) };
   try {
     const [first, ...rest] = argv;
     if (first === "-h" || first === "--help" || first === "help") {
@@ -51,6 +53,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       if (err instanceof UsageError) io.stderr("Run `lock2nix --help` for usage.\n");
       return err instanceof UsageError ? 2 : 1;
     }
-    throw err;
+    // A fault of lock2nix itself: one line, not a stack trace (LOCK2NIX_DEBUG=1 shows it).
+    if (process.env["LOCK2NIX_DEBUG"]) throw err;
+    io.stderr(`lock2nix: internal error: ${printable(err instanceof Error ? err.message : String(err))} (please report it; LOCK2NIX_DEBUG=1 shows where)\n`);
+    return 1;
   }
 }

@@ -1,7 +1,8 @@
 import { parseArgs } from "node:util";
-import { UsageError } from "../errors.js";
-import { formats } from "../formats/index.js";
-import { writeFileAtomic } from "../generate.js";
+import { printable, UsageError } from "../errors.js";
+import { redact } from "../redact.js";
+import { formats, locateLock } from "../formats/index.js";
+import { refuseInputAsOutput, writeOutput } from "../outputs.js";
 import { NIX_SYSTEMS } from "../resolve/target.js";
 import { sbom } from "../sbom/index.js";
 import { asUsage, checkTargetOptions, type Command, type Io } from "./common.js";
@@ -58,6 +59,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   const [path = ".", ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`unexpected argument \`${rest[0]}\``);
   const { format, systems, groups, extras, jobs, indexUrl } = checkTargetOptions(values);
+  if (values.output) refuseInputAsOutput(values.output, "-o", [locateLock(path, format).file]);
   const result = await sbom({
     path,
     ...(values.output ? { output: values.output } : {}),
@@ -71,8 +73,8 @@ async function run(argv: string[], io: Io): Promise<number> {
     ...(indexUrl ? { indexUrl } : {}),
     ...(jobs ? { jobs } : {}),
   });
-  if (!values.quiet) for (const warning of result.warnings) io.stderr(`lock2nix: warning: ${warning}\n`);
-  if (values.output) writeFileAtomic(values.output, result.json);
+  if (!values.quiet) for (const warning of result.warnings) io.stderr(`lock2nix: warning: ${printable(warning)}\n`);
+  if (values.output) writeOutput(values.output, redact(result.json));
   else io.stdout(result.json);
   return 0;
 }

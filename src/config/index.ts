@@ -21,7 +21,8 @@
  * Paths are relative to the folder holding the config file.
  */
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { InputFileError, readText } from "../fs.js";
 import { dirname, resolve } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type Scalar, type YAMLMap } from "yaml";
 import { ParseError } from "../errors.js";
@@ -49,6 +50,8 @@ export interface ProjectConfig {
   overrides?: string[];
   /** Where the project's entry starts, for messages. */
   line: number;
+  /** The config file's folder: the project's local paths must stay inside it. */
+  root: string;
 }
 
 export interface Lock2nixConfig {
@@ -162,7 +165,7 @@ export function parseConfig(text: string, file: string): Lock2nixConfig {
     if (other !== undefined) v.fail(value("output"), `${field("output")}: project \`${other}\` writes the same file`);
     outputs.set(output, name);
 
-    const project: ProjectConfig = { name, lock, output, line };
+    const project: ProjectConfig = { name, lock, output, line, root: base };
     const format = value("format");
     if (format !== undefined) {
       const f = v.string(format, field("format"));
@@ -211,9 +214,9 @@ export function parseConfig(text: string, file: string): Lock2nixConfig {
 export function loadConfig(file: string): Lock2nixConfig {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readText(file);
   } catch (err) {
-    throw new ParseError(`cannot read the config file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { file: resolve(file) });
+    throw new ParseError(`cannot read the config file: ${err instanceof InputFileError ? err.reason : (err as Error).message}`, { file: resolve(file) });
   }
   return parseConfig(text, file);
 }

@@ -5,14 +5,14 @@
  * and a report of what was done that `--json` prints.
  */
 
-import { mkdirSync } from "node:fs";
 import { dirname, isAbsolute, relative } from "node:path";
 import { parseHeader, staleReasons, unifiedDiff } from "../check.js";
 import { Lock2nixError, LockError } from "../errors.js";
 import { readOptional } from "../fs.js";
-import { readLock } from "../formats/index.js";
+import { locateLock, readLocated } from "../formats/index.js";
 import type { ProjectConfig } from "./index.js";
-import { generate, recordedOptionsFor, writeFileAtomic, type GenerateOptions, type GenerateResult } from "../generate.js";
+import { refuseInputAsOutput, writeOutput } from "../outputs.js";
+import { generate, recordedOptionsFor, scopeOf, type GenerateOptions, type GenerateResult } from "../generate.js";
 import { DiskCache, defaultCacheDir } from "../index/cache.js";
 import { CachingIndexClient } from "../index/client.js";
 import { HttpClient, type HttpOptions } from "../index/http.js";
@@ -43,6 +43,8 @@ export interface RunOptions {
   onInfo?: (message: string) => void;
   /** Paths in the report are relative to this folder (default: the current one). */
   cwd?: string;
+  /** Other files this run reads (the config file), which no output may replace. */
+  inputs?: string[];
 }
 
 export type ProjectStatus =
@@ -121,7 +123,7 @@ export interface RunResult {
 }
 
 /** The job for one project of a config file; `indexUrl` is used where the project names none. */
-export function projectJob(p: ProjectConfig, indexUrl?: string): Job {
+export function projectJob(p: ProjectConfig, indexUrl?: string, allowPaths: string[] = []): Job {
   const url = p.indexUrl ?? indexUrl;
   return {
     name: p.name,
@@ -136,6 +138,8 @@ export function projectJob(p: ProjectConfig, indexUrl?: string): Job {
       preferWheels: p.preferWheels ?? false,
       ...(url ? { indexUrl: url } : {}),
       ...(p.overrides?.length ? { overrides: p.overrides } : {}),
+      projectRoot: p.root,
+      ...(allowPaths.length ? { allowPaths } : {}),
     },
   };
 }
@@ -250,12 +254,17 @@ export async function runJobs(jobs: Job[], options: RunOptions = {}): Promise<Ru
       warnings: [],
     };
     try {
+      if (output) {
+        const lockFile = locateLock(job.options.path, job.options.format).file;
+        refuseInputAsOutput(output, job.name ? `${job.name}: output` : "-o", [lockFile, ...(job.options.overrides ?? []), ...(options.inputs ?? [])]);
+      }
       const existing = options.check && output ? readOptional(output) : undefined;
       if (options.check) {
         if (!output) throw new LockError("--check needs an output file to compare");
         if (existing !== undefined) {
           // Decide from the header: the lock, the version and the options; no index, no network.
-          const lock = readLock(job.options.path, job.options.format);
+          const located = locateLock(job.options.path, job.options.format);
+          const lock = readLocated(located, undefined, scopeOf(job.options, located.file));
           const recorded = recordedOptionsFor(lock, job.options);
           const reasons = staleReasons(parseHeader(existing), lock, recorded);
           Object.assign(report, { format: lock.format, python: recorded["python"], systems: recorded["systems"]?.split(" "), groups: recorded["groups"]?.split(" ") });
@@ -294,16 +303,8 @@ export async function runJobs(jobs: Job[], options: RunOptions = {}): Promise<Ru
           report.diff = unifiedDiff(existing, result.nix, { oldName: a, newName: b });
         }
       } else if (output) {
-        try {
-          mkdirSync(dirname(output), { recursive: true });
-          for (const [path, text] of result.files) {
-            mkdirSync(dirname(path), { recursive: true });
-            writeFileAtomic(path, text);
-          }
-          writeFileAtomic(output, result.nix);
-        } catch (err) {
-          throw new Lock2nixError(`cannot write ${output}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-        }
+        for (const [path, text] of result.files) writeOutput(path, text);
+        writeOutput(output, result.nix);
         report.status = "written";
       } else {
         report.status = "generated";
@@ -320,7 +321,8 @@ export async function runJobs(jobs: Job[], options: RunOptions = {}): Promise<Ru
   try {
     for (const job of options.onProgress ? jobs : []) {
       try {
-        total += readLock(job.options.path, job.options.format).packages.length;
+        const located = locateLock(job.options.path, job.options.format);
+        total += readLocated(located, undefined, scopeOf(job.options, located.file)).packages.length;
       } catch {
         // Reported by the job itself.
       }

@@ -61,6 +61,28 @@ export function concatLists(parts: NixExpr[]): NixExpr {
 
 export const bool = (value: boolean): NixExpr => raw(value ? "true" : "false");
 
+/**
+ * One `# …` line. A Nix comment ends at the first CR or LF, so every control
+ * character (and U+2028/9, which editors show as breaks) becomes a visible
+ * escape: text from a lock, such as its file name, can never start a line of code.
+ */
+export function comment(text: string): string {
+  return `# ${text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u{${c.codePointAt(0)?.toString(16)}}`)}`;
+}
+
+/**
+ * Fills `@NAME@` placeholders of a template with values taken literally (no
+ * `$&`-style patterns, as String.prototype.replace would expand); every
+ * placeholder must be given, once.
+ */
+export function fillTemplate(text: string, values: Record<string, string>): string {
+  return text.replace(/@([A-Z_]+)@/g, (whole, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`lock2nix: template placeholder ${whole} has no value`);
+    return value;
+  });
+}
+
 const NEEDS_ESCAPE = /[\\"\n\r\t]|\$\{/;
 
 /** Escapes text for a double-quoted Nix string: `\`, `"`, `${` and control characters. */

@@ -1,8 +1,10 @@
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { Lock2nixError } from "../errors.js";
-import { decodeText, readOptional } from "../fs.js";
+import { Lock2nixError, LockError } from "../errors.js";
+import { decodeText, InputFileError, readBounded, readOptional } from "../fs.js";
+import { inScope, outOfScopeReason, pathScope, type PathScope } from "../scope.js";
 import type { FormatId, Lock } from "../model.js";
+import { valid as validPep440 } from "@renovatebot/pep440";
 import { readPoetryLock } from "./poetry/index.js";
 import { readUvLock } from "./uv/index.js";
 import { readPdmLock } from "./pdm/index.js";
@@ -35,8 +37,9 @@ export function locateLock(path: string, format?: FormatId): { file: string; for
   let stat;
   try {
     stat = statSync(path);
-  } catch {
-    throw new Lock2nixError(`${path}: no such file or folder`);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Lock2nixError(code === "ENOENT" || code === "ENOTDIR" ? `${path}: no such file or folder` : `${path}: cannot be read (${code === "EACCES" ? "permission denied" : code})`);
   }
   const all: LockFormat[] = Object.values(formats);
   if (stat.isDirectory()) {
@@ -78,15 +81,38 @@ export interface LockMemo {
 const MEMOIZED: ReadonlySet<FormatId> = new Set(["poetry", "uv", "pdm", "pylock"]);
 
 /** Reads and normalizes a lockfile, through `memo` when given. Errors carry the file path. */
-export function readLock(path: string, format?: FormatId, memo?: LockMemo): Lock {
-  return readLocated(locateLock(path, format), memo);
+export function readLock(path: string, format?: FormatId, memo?: LockMemo, scope?: PathScope): Lock {
+  return readLocated(locateLock(path, format), memo, scope);
 }
 
-/** readLock for a lockfile locateLock already found. */
-export function readLocated(located: { file: string; format: LockFormat }, memo?: LockMemo): Lock {
+/** An input file's bytes (bounded, regular files only), or an error naming it. */
+export function readInput(path: string): Buffer {
+  try {
+    return readBounded(path);
+  } catch (err) {
+    if (err instanceof InputFileError) throw new Lock2nixError(`cannot read ${path}: ${err.reason}`);
+    throw err;
+  }
+}
+
+/**
+ * readLock for a lockfile locateLock already found. Files beside it and the
+ * files it includes are read only inside `scope` (default: the lock's folder).
+ */
+export function readLocated(located: { file: string; format: LockFormat }, memo?: LockMemo, scope?: PathScope): Lock {
   const dir = dirname(located.file);
-  const bytes = readFileSync(located.file);
-  const readSibling = (name: string) => readOptional(join(dir, name));
+  const bytes = readInput(located.file);
+  const allowed = scope ?? pathScope(dir);
+  const readSibling = (name: string) => {
+    const path = join(dir, name);
+    if (!inScope(allowed, path)) throw new LockError(outOfScopeReason(allowed, path));
+    try {
+      return readOptional(path);
+    } catch (err) {
+      if (err instanceof InputFileError) throw new LockError(err.reason);
+      throw err;
+    }
+  };
   const id = located.format.id;
   const memoized = memo && MEMOIZED.has(id) ? memo : undefined;
   const known = memoized?.lock(located.file, id, bytes, readSibling);
@@ -110,6 +136,23 @@ export function readLocated(located: { file: string; format: LockFormat }, memo?
     if (err instanceof Lock2nixError) throw err.inFile(located.file);
     throw err;
   }
+  checkVersions(lock);
   memoized?.recordLock(located.file, id, bytes, siblings, lock);
   return lock;
+}
+
+/**
+ * Every reader's versions are PEP 440: a version goes into derivation names,
+ * store paths and version comparisons, so `""`, `0.3; rm -rf /` or a NUL
+ * byte is refused here, naming the package, rather than failing later.
+ */
+/** PEP 440's grammar (its own check below), with nothing a version string may not hold: no space, no control character. */
+const isPep440 = (v: string): boolean => /^[A-Za-z0-9.!+_-]+$/.test(v) && v.length <= 128 && validPep440(v) !== null;
+
+function checkVersions(lock: Lock): void {
+  for (const pkg of lock.packages) {
+    if (!isPep440(pkg.version)) {
+      throw new LockError(`${pkg.name}: version ${JSON.stringify(pkg.version)} is not a PEP 440 version`, { file: lock.file, package: pkg.name });
+    }
+  }
 }

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { readText } from "../fs.js";
+import { registerSecret } from "../redact.js";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
@@ -50,7 +51,7 @@ export class CredentialStore {
     if (!this.netrc) {
       const path = this.env["NETRC"] ?? join(this.env["HOME"] ?? homedir(), ".netrc");
       try {
-        this.netrc = parseNetrc(readFileSync(path, "utf8"));
+        this.netrc = parseNetrc(readText(path));
       } catch {
         this.netrc = new Map();
       }
@@ -59,6 +60,13 @@ export class CredentialStore {
   }
 
   lookup(indexName: string, url: URL): Credentials | undefined {
+    const found = this.find(indexName, url);
+    // A token is often given as the user name with no password.
+    if (found) registerSecret(found.password || found.username);
+    return found;
+  }
+
+  private find(indexName: string, url: URL): Credentials | undefined {
     if (url.username) return { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
     const username = this.env[credentialEnvName(indexName, "USERNAME")];
     if (username !== undefined) return { username, password: this.env[credentialEnvName(indexName, "PASSWORD")] ?? "" };

@@ -110,6 +110,8 @@ export interface GitSourceOptions {
   cacheDir?: string;
   /** The git executable; default `git` from PATH. */
   git?: string;
+  /** Longest one git command may run before it is stopped (default 10 minutes). */
+  timeoutMs?: number;
 }
 
 interface RunResult {
@@ -140,9 +142,11 @@ async function gitEnv(home: string): Promise<NodeJS.ProcessEnv> {
   return { ...env, HOME: home, GIT_CONFIG_NOSYSTEM: "1", GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
 }
 
+const DEFAULT_GIT_TIMEOUT_MS = 600_000;
+
 let childProcess: Promise<typeof import("node:child_process")> | undefined;
 
-async function run(git: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<RunResult> {
+async function run(git: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs = DEFAULT_GIT_TIMEOUT_MS): Promise<RunResult> {
   // Loaded here: most runs never start git, and node:child_process costs every run's start 7 ms.
   const { spawn } = await (childProcess ??= import("node:child_process"));
   return new Promise((resolve, reject) => {
@@ -151,8 +155,19 @@ async function run(git: string, args: string[], cwd: string, env: NodeJS.Process
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout = (stdout + chunk.toString()).slice(-65536)));
     child.stderr.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-65536)));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    // A server that accepts the connection and then sends nothing would hold the run forever.
+    const timer = setTimeout(() => {
+      stderr += `\nfatal: lock2nix stopped git after ${Math.round(timeoutMs / 1000)} s without an end`;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
   });
 }
 
@@ -213,7 +228,7 @@ export async function gitSourceHash(options: GitSourceOptions): Promise<string> 
     // A miss, or a corrupt entry that is about to be replaced.
   }
 
-  const hash = await hashCheckout(url, commit, submodules, options.git ?? "git");
+  const hash = await hashCheckout(url, commit, submodules, options.git ?? "git", options.timeoutMs);
 
   const entry: CachedHash = { version: 1, url: shown, commit, submodules, hash };
   try {
@@ -225,7 +240,7 @@ export async function gitSourceHash(options: GitSourceOptions): Promise<string> 
   return hash;
 }
 
-async function hashCheckout(url: string, commit: string, submodules: boolean, git: string): Promise<string> {
+async function hashCheckout(url: string, commit: string, submodules: boolean, git: string, timeoutMs: number | undefined): Promise<string> {
   const shown = redactUrl(url);
   const where = `commit ${commit} of git repository ${shown}`;
   const temp = await mkdtemp(join(tmpdir(), "lock2nix-git-"));
@@ -236,9 +251,10 @@ async function hashCheckout(url: string, commit: string, submodules: boolean, gi
     await mkdir(checkout);
     const env = await gitEnv(home);
     // Submodules of a local repository are themselves local; git refuses the file protocol for them by default.
-    const config = isLocal(url) ? ["-c", "protocol.file.allow=always"] : [];
+    // A transfer slower than 1 kB/s for a minute is given up, as a stalled one.
+    const config = [...(isLocal(url) ? ["-c", "protocol.file.allow=always"] : []), "-c", "http.lowSpeedLimit=1000", "-c", "http.lowSpeedTime=60"];
     const git_ = (args: string[]) =>
-      run(git, [...config, ...args], checkout, env).catch((error: NodeJS.ErrnoException) => {
+      run(git, [...config, ...args], checkout, env, timeoutMs).catch((error: NodeJS.ErrnoException) => {
         throw new GitError(`cannot run ${git} to fetch ${where}: ${error.message}`);
       });
     const must = async (args: string[], what: string) => {

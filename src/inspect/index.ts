@@ -107,13 +107,18 @@ async function download(
 ): Promise<SdistFacts> {
   const download = new Download(join(cache.dir, `.download-${sha256.slice(0, 16)}-${process.pid}-${++downloads}.part`));
   try {
-    const hash = createHash("sha256");
+    let hash = createHash("sha256");
     try {
       await options.http.stream(
         options.url,
-        (chunk) => {
-          hash.update(chunk);
-          download.write(chunk);
+        () => {
+          // A retry starts again from the first byte.
+          hash = createHash("sha256");
+          download.restart();
+          return (chunk) => {
+            hash.update(chunk);
+            download.write(chunk);
+          };
         },
         options.credentials,
       );
@@ -166,6 +171,17 @@ class Download {
       for (const held of this.chunks.splice(0)) writeAll(this.fd, held);
     }
     writeAll(this.fd, chunk);
+  }
+
+  /** Forgets what was written, for a download that starts again. */
+  restart(): void {
+    this.chunks = [];
+    this.size = 0;
+    if (this.fd !== undefined) {
+      closeSync(this.fd);
+      this.fd = undefined;
+      rmSync(this.spill, { force: true });
+    }
   }
 
   end(): void {

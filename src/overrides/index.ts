@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { satisfies } from "@renovatebot/pep440";
 import { Lock2nixError } from "../errors.js";
-import { readOptional } from "../fs.js";
+import { InputFileError, readOptional, readText } from "../fs.js";
 import { packageRoot } from "../package-root.js";
 import { normalizeName } from "../pep/normalize.js";
 import type { NixSystem } from "../resolve/target.js";
@@ -304,9 +304,9 @@ export function loadUserFiles(paths: string[]): OverrideSet {
   for (const path of paths) {
     let text: string;
     try {
-      text = readFileSync(path, "utf8");
+      text = readText(path);
     } catch (err) {
-      throw new Lock2nixError(`--overrides ${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
+      throw new Lock2nixError(`--overrides ${path}: ${err instanceof InputFileError ? err.reason : (err as Error).message}`);
     }
     for (const e of parseUserFile(text, path)) set.add(e);
   }

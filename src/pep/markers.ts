@@ -158,14 +158,23 @@ function combine(kind: "and" | "or", nodes: MarkerNode[]): MarkerNode {
   return children.length === 1 ? children[0]! : { kind, children };
 }
 
+const MAX_NESTING = 100;
+/** Open parentheses per marker being parsed. */
+const nesting = new WeakMap<Scanner, number>();
+
 function parseAtom(s: Scanner, options: MarkerParseOptions): MarkerNode {
   s.skipSpace();
   let node: MarkerNode;
   if (s.peek(LPAREN) !== undefined) {
+    // Each level is a stack frame: bound them, so `((((…` cannot overflow the stack.
+    const depth = (nesting.get(s) ?? 0) + 1;
+    if (depth > MAX_NESTING) s.fail(`Markers nest deeper than ${MAX_NESTING} parentheses`);
+    nesting.set(s, depth);
     node = s.enclosed("()", "marker expression", () => {
       s.skipSpace();
       const inner = parseMarkerExpression(s, options);
       s.skipSpace();
+      nesting.set(s, depth - 1);
       return inner;
     });
   } else {

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join, relative, resolve as resolvePath } from "node:path";
 import { LockError } from "../errors.js";
+import { inScope, outOfScopeReason, pathScope, type PathScope } from "../scope.js";
 import type { Dependency, Lock, LockedPackage, PackageSource } from "../model.js";
 import { DEFAULT_GROUP } from "../model.js";
 import { evaluateMarker, markerEnvironmentFor, parseMarker, type MarkerEnvironment, type MarkerNode } from "../pep/markers.js";
@@ -18,6 +19,8 @@ export interface ResolveOptions {
   /** The root project's extras to install. */
   extras?: string[];
   preferWheels?: boolean;
+  /** Where local path sources may be (default: the lock's folder). */
+  scope?: PathScope;
 }
 
 export type BuildSource =
@@ -144,8 +147,11 @@ function walkTarget(lock: Lock, target: Target, groups: string[], rootExtras: st
     if (already) return already;
     let candidates = byName.get(dep.name) ?? [];
     if (candidates.length === 0) {
-      warnings.add(`${who(from)} depends on ${dep.name}, which the lock does not contain; it is left out`);
-      return undefined;
+      // A lock cut short or edited by hand: building without the package would fail at import, not here.
+      throw new LockError(`${who(from)} depends on ${dep.name}, which the lock does not contain; the lock is incomplete (regenerate it with its tool)`, {
+        file: lock.file,
+        package: typeof from === "string" ? dep.name : from.name,
+      });
     }
     if (candidates.length > 1 && dep.version !== undefined) {
       const matched = candidates.filter((c) => c.version === dep.version);
@@ -198,7 +204,7 @@ function walkTarget(lock: Lock, target: Target, groups: string[], rootExtras: st
   return { chosen, edges, roots, asked: markers.asked };
 }
 
-function buildSource(pkg: LockedPackage, target: Target, lock: Lock, preferWheels: boolean): BuildSource {
+function buildSource(pkg: LockedPackage, target: Target, lock: Lock, preferWheels: boolean, scope: PathScope | undefined): BuildSource {
   switch (pkg.source.kind) {
     case "git":
       return {
@@ -213,6 +219,13 @@ function buildSource(pkg: LockedPackage, target: Target, lock: Lock, preferWheel
       const path = resolvePath(lockDir, pkg.source.path);
       if (!existsSync(path)) {
         throw new LockError(`${pkg.name} ${pkg.version} is a local ${pkg.source.kind} dependency at ${pkg.source.path}, which does not exist (looked for ${path})`, {
+          file: lock.file,
+          package: pkg.name,
+        });
+      }
+      const allowed = scope ?? pathScope(lockDir);
+      if (!inScope(allowed, path)) {
+        throw new LockError(`${pkg.name} ${pkg.version} is a local ${pkg.source.kind} dependency at ${pkg.source.path}: ${outOfScopeReason(allowed, path)}`, {
           file: lock.file,
           package: pkg.name,
         });
@@ -325,7 +338,7 @@ export function resolveLock(lock: Lock, options: ResolveOptions = {}): Resolutio
       const build: PackageBuild = {
         name,
         version: pkg.version,
-        source: buildSource(pkg, { python, system }, lock, options.preferWheels ?? false),
+        source: buildSource(pkg, { python, system }, lock, options.preferWheels ?? false, options.scope),
         dependencies,
         droppedForCycle,
         unknownDependencies: pkg.unknownDependencies ?? false,

@@ -251,8 +251,16 @@ async function hashUnhashed(resolution: Resolution, ctx: LocateContext, lock: Lo
       let pending = hashes.get(artifact.url);
       if (!pending) {
         pending = (async () => {
-          const hash = createHash("sha256");
-          await http.stream(artifact.url, (chunk) => hash.update(chunk));
+          let hash = createHash("sha256");
+          try {
+            await http.stream(artifact.url, () => {
+              hash = createHash("sha256");
+              return (chunk) => hash.update(chunk);
+            });
+          } catch (err) {
+            if (err instanceof Lock2nixError) throw new LockError(`${name} ${build.version}: hashing ${artifact.filename}: ${err.message}`, { file: lock.file, package: name });
+            throw err;
+          }
           return hash.digest("hex");
         })();
         hashes.set(artifact.url, pending);

@@ -1,4 +1,5 @@
 import { LockError, ParseError, type SourceLocation } from "../../errors.js";
+import { registerSecret } from "../../redact.js";
 import { credentialEnvName } from "../../index/credentials.js";
 import type { PackageSource } from "../../model.js";
 import { PYPI_SIMPLE_URL } from "../../model.js";
@@ -29,6 +30,8 @@ function expandUrl(url: string, name: string, f: Fields, warnings: string[]): st
     const variable = (braced ?? bare) as string;
     const value = process.env[variable];
     if (value === undefined) unset.add(variable);
+    // pipenv's variables in source URLs hold credentials.
+    registerSecret(value);
     return value ?? whole;
   });
   if (unset.size === 0) return expanded;

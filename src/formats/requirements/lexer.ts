@@ -5,6 +5,7 @@
  * into its requirement part and its shell-quoted options. Every character
  * keeps the line and column it was written at, so errors can point at it.
  */
+import { registerSecret } from "../../redact.js";
 
 /** 1-based line and column in the file. */
 export interface Position {
@@ -94,6 +95,8 @@ function expandEnv(l: Located, env: Environment): Located {
     const [literal, name] = match as unknown as [string, string];
     const value = env[name];
     if (!value) continue;
+    // pip's documented use of `${VAR}` is credentials in index and VCS URLs.
+    registerSecret(value);
     // str.replace: every occurrence of this variable, each value char placed where `${` was.
     const parts: Located[] = [];
     let from = 0;

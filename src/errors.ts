@@ -36,7 +36,9 @@ export class Lock2nixError extends Error {
   }
 
   private formatRaw(): string {
-    const { file, line, column, package: pkg } = this.location;
+    const { line, column, package: pkg } = this.location;
+    // A file name may hold a line break: it must not start a line of its own in a log.
+    const file = this.location.file?.replace(/[\r\n]/g, (c) => (c === "\n" ? "\\u{a}" : "\\u{d}"));
     let where = file ?? "";
     if (file && line !== undefined) where += `:${line}`;
     if (file && line !== undefined && column !== undefined) where += `:${column}`;

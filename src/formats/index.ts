@@ -49,7 +49,7 @@ export function locateLock(path: string, format?: FormatId): { file: string; for
         if (isFile(candidate)) return { file: candidate, format: f };
       }
     }
-    const names = all.flatMap((f) => f.fileNames).join(", ");
+    const names = (format ? [formats[format]] : all).flatMap((f) => f.fileNames).join(", ");
     throw new Lock2nixError(`${path}: no lockfile found in this folder (looked for ${names})`);
   }
   if (format) return { file: path, format: formats[format] };

@@ -150,7 +150,8 @@ async function run(git: string, args: string[], cwd: string, env: NodeJS.Process
   // Loaded here: most runs never start git, and node:child_process costs every run's start 7 ms.
   const { spawn } = await (childProcess ??= import("node:child_process"));
   return new Promise((resolve, reject) => {
-    const child = spawn(git, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], shell: false });
+    // Its own process group: git's helpers (git-remote-http) hold the pipes open, and must be stopped too.
+    const child = spawn(git, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], shell: false, detached: true });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout = (stdout + chunk.toString()).slice(-65536)));
@@ -158,7 +159,11 @@ async function run(git: string, args: string[], cwd: string, env: NodeJS.Process
     // A server that accepts the connection and then sends nothing would hold the run forever.
     const timer = setTimeout(() => {
       stderr += `\nfatal: lock2nix stopped git after ${Math.round(timeoutMs / 1000)} s without an end`;
-      child.kill("SIGKILL");
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
     }, timeoutMs);
     child.on("error", (err) => {
       clearTimeout(timer);

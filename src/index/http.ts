@@ -17,6 +17,8 @@ export interface HttpOptions {
   maxRetryAfterMs?: number;
   /** Connections per origin. */
   connections?: number;
+  /** undici's socket options (tests give a `lookup` that fails as DNS would). */
+  connect?: Record<string, unknown>;
   onRetry?: (message: string) => void;
 }
 
@@ -69,7 +71,7 @@ type Undici = Pick<typeof import("undici"), "Agent" | "EnvHttpProxyAgent" | "req
 export class HttpClient {
   /** undici is loaded on the first request: a run answered from the cache never pays for it. */
   private connection: Promise<{ undici: Undici; dispatcher: Dispatcher }> | undefined;
-  private readonly agentOptions: { connections: number; pipelining: number; keepAliveTimeout: number; headersTimeout: number; bodyTimeout: number };
+  private readonly agentOptions: { connections: number; pipelining: number; keepAliveTimeout: number; headersTimeout: number; bodyTimeout: number; connect?: Record<string, unknown> };
   private readonly timeoutMs: number;
   private readonly deadlineMs: number;
   private readonly downloadDeadlineMs: number;
@@ -95,6 +97,7 @@ export class HttpClient {
       keepAliveTimeout: 30_000,
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
+      ...(options.connect ? { connect: options.connect } : {}),
     };
   }
 

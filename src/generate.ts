@@ -16,6 +16,7 @@ import { defaultLibrary, libraryFingerprint, loadUserFiles, overrideWarnings, ty
 import { choosePython, NIX_SYSTEMS, type NixSystem } from "./resolve/target.js";
 import { RunMemo } from "./run-memo.js";
 import { pathScope, type PathScope } from "./scope.js";
+import { redact } from "./redact.js";
 
 export interface GenerateOptions {
   /** A lockfile, or a folder holding one. */
@@ -157,7 +158,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     memo.save();
     const unwritten = await settleWrites();
     if (unwritten) warnings.push(`the cache in ${cacheDir} could not be written (${(unwritten as NodeJS.ErrnoException).code ?? unwritten.message}); later runs will ask the index again`);
-    return { nix, files: inspected?.files ?? new Map(), lock, resolution, warnings: [...new Set(warnings)].sort(), requests: http.requests, overrides };
+    return { nix, files: inspected?.files ?? new Map(), lock, resolution, warnings: [...new Set(warnings.map(redact))].sort(), requests: http.requests, overrides };
   } finally {
     await http.close();
     await settleWrites();

@@ -12,6 +12,7 @@ import { readOptional } from "../fs.js";
 import { locateLock, readLocated } from "../formats/index.js";
 import type { ProjectConfig } from "./index.js";
 import { refuseInputAsOutput, writeOutput } from "../outputs.js";
+import { redact } from "../redact.js";
 import { generate, recordedOptionsFor, scopeOf, type GenerateOptions, type GenerateResult } from "../generate.js";
 import { DiskCache, defaultCacheDir } from "../index/cache.js";
 import { CachingIndexClient } from "../index/client.js";
@@ -313,7 +314,7 @@ export async function runJobs(jobs: Job[], options: RunOptions = {}): Promise<Ru
       if (!(err instanceof Lock2nixError)) throw err;
       errors[index] = err;
       report.status = "failed";
-      report.error = err.format();
+      report.error = redact(err.format());
     }
     return report;
   };

@@ -143,6 +143,9 @@ async function gitEnv(home: string): Promise<NodeJS.ProcessEnv> {
 }
 
 const DEFAULT_GIT_TIMEOUT_MS = 600_000;
+const GIT_ATTEMPTS = 3;
+/** What git prints when a transfer broke off rather than was refused (git's http and pack code). */
+const TRANSIENT_GIT_FAILURE = /Connection reset|connection timed out|Operation timed out|early EOF|RPC failed|returned error: 5\d\d|unexpected disconnect|the remote end hung up unexpectedly|transfer closed/i;
 
 let childProcess: Promise<typeof import("node:child_process")> | undefined;
 
@@ -270,10 +273,19 @@ async function hashCheckout(url: string, commit: string, submodules: boolean, gi
 
     await must(["init", "--quiet", ...(commit.length === 64 ? ["--object-format=sha256"] : [])], "cannot create a repository for");
     await must(["remote", "add", "origin", url], "cannot add the remote for");
-    const shallow = await git_(["fetch", "--quiet", "--no-tags", "--depth", "1", "origin", commit]);
+    // Transfers that broke off are tried again, as the index client retries: a reset or a 5xx, not a wrong URL.
+    const fetch = async (args: string[]): Promise<RunResult> => {
+      let result = await git_(args);
+      for (let attempt = 1; attempt < GIT_ATTEMPTS && result.code !== 0 && TRANSIENT_GIT_FAILURE.test(result.stderr); attempt++) {
+        await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+        result = await git_(args);
+      }
+      return result;
+    };
+    const shallow = await fetch(["fetch", "--quiet", "--no-tags", "--depth", "1", "origin", commit]);
     if (shallow.code !== 0) {
       // Servers that refuse fetching by id: take every branch and tag, then look for the commit.
-      const full = await git_(["fetch", "--quiet", "--tags", "origin", "+refs/heads/*:refs/remotes/origin/*"]);
+      const full = await fetch(["fetch", "--quiet", "--tags", "origin", "+refs/heads/*:refs/remotes/origin/*"]);
       if (full.code !== 0) throw new GitError(`cannot fetch ${where}: repository unreachable: ${gitMessage(full, url)}`);
     }
     const found = await git_(["cat-file", "-e", `${commit}^{commit}`]);

@@ -405,6 +405,31 @@ describe("8. bounds", () => {
   });
 });
 
+describe("8. retries are the same for git", () => {
+  it("a fetch that broke off is tried again; a repository that is not there is not", async () => {
+    const repo = tempDir();
+    const run = (...args: string[]) =>
+      execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd: repo, encoding: "utf8", env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1" } }).trim();
+    run("init", "-q");
+    writeFileSync(join(repo, "setup.py"), "print('hi')\n");
+    run("add", ".");
+    run("commit", "-q", "-m", "one");
+    const commit = run("rev-parse", "HEAD");
+    // A git that breaks off its first two fetches the way a dropped connection does (one more than the fallback fetch covers).
+    const marks = tempDir();
+    const flaky = join(tempDir(), "flaky-git");
+    writeFileSync(
+      flaky,
+      `#!/bin/sh\ncase " $* " in *" fetch "*) for n in 1 2; do if [ ! -e ${marks}/$n ]; then : > ${marks}/$n; echo "fatal: early EOF" >&2; exit 128; fi; done;; esac\nexec git "$@"\n`,
+      { mode: 0o755 },
+    );
+    await expect(gitSourceHash({ url: `file://${repo}`, commit, cacheDir: tempDir(), git: flaky })).resolves.toMatch(/^sha256-/);
+    expect(readdirSync(marks).sort()).toEqual(["1", "2"]);
+    const missing = `file://${join(repo, "nope")}`;
+    await expect(gitSourceHash({ url: missing, commit, cacheDir: tempDir() })).rejects.toThrow(/repository unreachable/);
+  });
+});
+
 describe("9. redirects", () => {
   it("go through HTTP_PROXY for the new host too, and credentials go only to their origin", async () => {
     const auth: Record<string, string | undefined> = {};

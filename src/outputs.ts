@@ -41,7 +41,7 @@ export function writeOutput(path: string, text: string | Buffer): void {
     writeFileAtomic(path, text);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === "EISDIR" ? "is a folder" : code === "EACCES" || code === "EPERM" ? "permission denied" : code === "ENOTDIR" ? "a part of the path is not a folder" : (code ?? (err as Error).message);
+    const reason = code === "EISDIR" ? "is a folder" : code === "EACCES" || code === "EPERM" ? "permission denied" : code === "ENOTDIR" || code === "EEXIST" ? "a part of the path is not a folder" : (code ?? (err as Error).message);
     throw new Lock2nixError(`cannot write ${path}: ${reason}`);
   }
 }

@@ -43,5 +43,5 @@ export function inScope(scope: PathScope, path: string): boolean {
 
 /** Why `path` may not be used: for messages; names the flag that allows it. */
 export function outOfScopeReason(scope: PathScope, path: string): string {
-  return `it is outside the project folder ${scope.root} (lock2nix reads and copies no file from outside it; \`--allow-path ${dirname(resolve(path))}\` allows that folder)`;
+  return `it is outside the project folder ${scope.root} (lock2nix reads and copies no file from outside it; \`--allow-path ${resolve(path)}\` allows it)`;
 }

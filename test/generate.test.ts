@@ -224,7 +224,7 @@ describe("local path dependencies", () => {
     const lockDir = repoWith("apps/web", "../../libs/localdep");
     mkdirSync(join(lockDir, "..", "..", "libs", "localdep"), { recursive: true });
     await expect(gen({ path: lockDir, python: "3.11" })).rejects.toThrow(
-      /localdep 0\.1\.0 is a local directory dependency at \.\.\/\.\.\/libs\/localdep: it is outside the project folder \S+\/apps\/web \(lock2nix reads and copies no file from outside it; `--allow-path \S+\/libs` allows that folder\)/,
+      /localdep 0\.1\.0 is a local directory dependency at \.\.\/\.\.\/libs\/localdep: it is outside the project folder \S+\/apps\/web \(lock2nix reads and copies no file from outside it; `--allow-path \S+\/libs\/localdep` allows it\)/,
     );
   });
 

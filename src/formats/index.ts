@@ -1,4 +1,4 @@
-import { statSync } from "node:fs";
+import { lstatSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { Lock2nixError, LockError } from "../errors.js";
 import { decodeText, InputFileError, readBounded, readOptional } from "../fs.js";
@@ -24,11 +24,17 @@ export const formats = {
 } satisfies Record<FormatId, LockFormat>;
 
 
-function isFile(path: string): boolean {
+/** What is at `path`: a regular file, something else, a symlink to nothing, or nothing (a folder counts as nothing). */
+function entryKind(path: string): "file" | "other" | "dangling" | "none" {
   try {
-    return statSync(path).isFile();
+    const stat = statSync(path);
+    return stat.isFile() ? "file" : stat.isDirectory() ? "none" : "other";
   } catch {
-    return false;
+    try {
+      return lstatSync(path).isSymbolicLink() ? "dangling" : "none";
+    } catch {
+      return "none";
+    }
   }
 }
 
@@ -46,7 +52,11 @@ export function locateLock(path: string, format?: FormatId): { file: string; for
     for (const f of format ? [formats[format]] : all) {
       for (const name of f.fileNames) {
         const candidate = join(path, name);
-        if (isFile(candidate)) return { file: candidate, format: f };
+        const kind = entryKind(candidate);
+        if (kind === "file") return { file: candidate, format: f };
+        // A lock's name on something that is not a file is an error of its own, not "no lockfile".
+        if (kind === "other") throw new Lock2nixError(`cannot read ${candidate}: not a regular file (a device, FIFO or socket)`);
+        if (kind === "dangling") throw new Lock2nixError(`cannot read ${candidate}: a symbolic link to nothing`);
       }
     }
     const names = (format ? [formats[format]] : all).flatMap((f) => f.fileNames).join(", ");
@@ -105,11 +115,12 @@ export function readLocated(located: { file: string; format: LockFormat }, memo?
   const allowed = scope ?? pathScope(dir);
   const readSibling = (name: string) => {
     const path = join(dir, name);
-    if (!inScope(allowed, path)) throw new LockError(outOfScopeReason(allowed, path));
+    // The error names the file beside the lock, not the lock (a reader that knows a line adds it).
+    if (!inScope(allowed, path)) throw new LockError(outOfScopeReason(allowed, path), { file: path });
     try {
       return readOptional(path);
     } catch (err) {
-      if (err instanceof InputFileError) throw new LockError(err.reason);
+      if (err instanceof InputFileError) throw new LockError(err.reason, { file: path });
       throw err;
     }
   };
@@ -136,23 +147,30 @@ export function readLocated(located: { file: string; format: LockFormat }, memo?
     if (err instanceof Lock2nixError) throw err.inFile(located.file);
     throw err;
   }
-  checkVersions(lock);
+  checkPackages(lock);
   memoized?.recordLock(located.file, id, bytes, siblings, lock);
   return lock;
 }
 
 /**
- * Every reader's versions are PEP 440: a version goes into derivation names,
+ * Every reader's versions are PEP 440 and its index URLs parse: a version goes into derivation names,
  * store paths and version comparisons, so `""`, `0.3; rm -rf /` or a NUL
  * byte is refused here, naming the package, rather than failing later.
  */
 /** PEP 440's grammar (its own check below), with nothing a version string may not hold: no space, no control character. */
 const isPep440 = (v: string): boolean => /^[A-Za-z0-9.!+_-]+$/.test(v) && v.length <= 128 && validPep440(v) !== null;
 
-function checkVersions(lock: Lock): void {
+function checkPackages(lock: Lock): void {
   for (const pkg of lock.packages) {
     if (!isPep440(pkg.version)) {
       throw new LockError(`${pkg.name}: version ${JSON.stringify(pkg.version)} is not a PEP 440 version`, { file: lock.file, package: pkg.name });
     }
+    // The index client and audit parse it: a string such as `https://py pi.org` must stop here, named.
+    if (pkg.source.kind === "index" && !URL.canParse(pkg.source.url)) {
+      throw new LockError(`index ${JSON.stringify(pkg.source.url)} is not a URL`, { file: lock.file, package: pkg.name });
+    }
+  }
+  for (const index of lock.root.indexes ?? []) {
+    if (!URL.canParse(index.url)) throw new LockError(`index ${index.name} ${JSON.stringify(index.url)} is not a URL`, { file: lock.file });
   }
 }

@@ -190,7 +190,7 @@ export class HttpClient {
         await sleep(wait);
       }
     }
-    throw new IndexError(`${redactUrl(url)}: ${what} after ${this.retries + 1} attempts (last: ${last})`);
+    throw new IndexError(`${redactUrl(url)}: ${what} after ${this.retries + 1} attempt${this.retries === 0 ? "" : "s"} (last: ${last})`);
   }
 
   /** GETs `url`; returns any final status (including 304 and 404) for the caller to judge. */

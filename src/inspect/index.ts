@@ -17,7 +17,7 @@ import { closeSync, createReadStream, mkdirSync, openSync, rmSync, writeSync } f
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { Lock2nixError } from "../errors.js";
-import { redactUrl, type Credentials } from "../index/credentials.js";
+import type { Credentials } from "../index/credentials.js";
 import type { HttpClient } from "../index/http.js";
 import { defaultInspectCacheDir, FactsCache } from "./cache.js";
 import { SdistCollector, type SdistFacts } from "./facts.js";
@@ -123,10 +123,9 @@ async function download(
         options.credentials,
       );
     } catch (err) {
-      if (err instanceof Lock2nixError) throw err;
       const e = err as { code?: string; message?: string; cause?: { code?: string } };
-      const why = e.cause?.code ?? e.code ?? e.message ?? String(err);
-      throw new Lock2nixError(`${options.filename}: downloading ${redactUrl(options.url)} to inspect it failed (${why})`);
+      const why = err instanceof Lock2nixError ? err.message : (e.cause?.code ?? e.code ?? e.message ?? String(err));
+      throw new Lock2nixError(`${options.filename}: downloading it to inspect it failed: ${why}`);
     } finally {
       download.end();
     }

@@ -35,7 +35,13 @@ export function indexFor(source: Extract<PackageSource, { kind: "index" }>, sett
       ? { name: "default", url: settings.indexUrl, pypiJson: false }
       : { name: "pypi", url: "https://pypi.org/simple", pypiJson: true };
   }
-  return { name: source.name ?? new URL(source.url).hostname, url: source.url, pypiJson: false };
+  let host: string;
+  try {
+    host = new URL(source.url).hostname;
+  } catch {
+    throw new LockError(`index ${source.name ?? ""}${source.name ? " " : ""}${JSON.stringify(source.url)} is not a URL`);
+  }
+  return { name: source.name ?? host, url: source.url, pypiJson: false };
 }
 
 async function filesOf(

@@ -59,8 +59,9 @@ describe("lock2nix.yaml", () => {
         indexUrl: "https://mirror.example/simple/",
         overrides: [join(dir, "nix", "extra.yaml")],
         line: 2,
+        root: dir,
       },
-      { name: "worker", lock: join(dir, "services/worker/uv.lock"), output: join(dir, "services/worker/lock.nix"), format: "uv", line: 12 },
+      { name: "worker", lock: join(dir, "services/worker/uv.lock"), output: join(dir, "services/worker/lock.nix"), format: "uv", line: 12, root: dir },
     ]);
   });
 
@@ -104,7 +105,7 @@ describe("lock2nix.yaml", () => {
     try {
       loadConfig("/nonexistent/lock2nix.yaml");
     } catch (err) {
-      expect((err as ParseError).format()).toBe("/nonexistent/lock2nix.yaml: cannot read the config file: ENOENT");
+      expect((err as ParseError).format()).toBe("/nonexistent/lock2nix.yaml: cannot read the config file: no such file");
     }
   });
 });

@@ -71,8 +71,7 @@ function firstWheelOnly(text: string): string {
 
 const HOSTILE = ['"', "${", "$&", "$$", "$`", "$'", "\n#", "\u0000", "'''", "''${", "\\", "*/", "/*", "\r", "\u2028", ";", "#", "\u001b[2J", "x".repeat(100_000)];
 /** The canary with hostile text around it; each starts with a character no identifier holds, so valid output must quote it. */
-// Left out until it is fixed: `\u0000${CANARY}` (a NUL in a uv registry host, `source = { registry = "https://py\u0000pi.org/simple" }`, is an internal error, "Invalid URL" from src/resolve/locate.ts indexFor).
-const CANARIES = [`"${CANARY}`, `\${${CANARY}}`, `$&${CANARY}$'`, `\n${CANARY} = 1; #`, `''\${${CANARY}}`, `\\"${CANARY}\\`, `*/${CANARY}/*`, `$\${${CANARY}`, `\n#${CANARY}\n`];
+const CANARIES = [`\u0000${CANARY}`, `"${CANARY}`, `\${${CANARY}}`, `$&${CANARY}$'`, `\n${CANARY} = 1; #`, `''\${${CANARY}}`, `\\"${CANARY}\\`, `*/${CANARY}/*`, `$\${${CANARY}`, `\n#${CANARY}\n`];
 const deep = (inner: string) => `${"(".repeat(2000)}${inner}${")".repeat(2000)}`;
 
 /** `value` written inside a "…" string of TOML or JSON (both take these escapes). */
@@ -219,14 +218,6 @@ function outsideStringLiterals(nix: string, needle: string): number[] {
 /** Every file under `dir`, relative. */
 const filesIn = (dir: string) => readdirSync(dir, { recursive: true, encoding: "utf8" });
 
-/**
- * A crash found by this test and not fixed yet, left out (and printed) until it is: an index URL in the lock
- * that is not a URL (uv `source = { registry = "https://py\u0000pi.org/simple" }`, pylock `index = "…"` with a
- * space or line break in the host) reaches `new URL()` in src/resolve/locate.ts indexFor unchecked. Remove this
- * when the readers refuse such a URL with a message.
- */
-const PENDING = /^lock2nix: internal error: Invalid URL \(please report it/m;
-const pending: string[] = [];
 
 /** Outputs of the mutants that generated, to be parsed together. */
 const generated: { file: string; what: string }[] = [];
@@ -274,10 +265,6 @@ describe.skipIf(CORPUS_SKIP)("fuzzed corpus locks (fixed seed)", () => {
           process.env = env;
         }
         outcomes[code] = (outcomes[code] ?? 0) + 1;
-        if (PENDING.test(stderr)) {
-          pending.push(what);
-          continue;
-        }
         const fail = (why: string) => problems.push(`${what}: ${why}\n${stderr.slice(0, 2000)}`);
         if (![0, 1, 2].includes(code)) fail(`exit status ${code}`);
         if (/^\s+at /m.test(stderr)) fail("a stack trace");
@@ -331,6 +318,5 @@ describe.skipIf(CORPUS_SKIP)("fuzzed corpus locks (fixed seed)", () => {
 
   afterAll(() => {
     console.log(`fuzz: ${JSON.stringify(outcomes)} (exit status: mutants), ${canaried} outputs hold the canary`);
-    if (pending.length > 0) console.warn(`fuzz: left out, a known crash not fixed yet (see PENDING): ${pending.join("; ")}`);
   });
 });

@@ -268,7 +268,7 @@ describe("inspectSdist", () => {
     const gone = await serveFiles(work);
     await gone.close();
     await expect(inspectSdist({ ...options(name), url: gone.url(name) })).rejects.toThrow(
-      `unreachable-1.0.tar.gz: downloading ${gone.url(name)} to inspect it failed (ECONNREFUSED)`,
+      `unreachable-1.0.tar.gz: downloading it to inspect it failed: ${gone.url(name)}: the download failed after 1 attempt (last: connection refused)`,
     );
     await expect(inspectSdist({ ...options(name), url: server.url("missing.tar.gz") })).rejects.toThrow(/HTTP 404/);
   });

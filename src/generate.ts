@@ -9,7 +9,8 @@ import { redactUrl } from "./index/credentials.js";
 import { HttpClient, type HttpOptions } from "./index/http.js";
 import type { IndexClient } from "./index/types.js";
 import { DEFAULT_GROUP, type FormatId, type Lock } from "./model.js";
-import { resolveLock, type Resolution } from "./resolve/index.js";
+import { resolveLock, type Resolution, type ResolveOptions } from "./resolve/index.js";
+import { choosePythonFor, pythonChoiceNote, type PythonChoice } from "./resolve/python-choice.js";
 import { inspectSources } from "./resolve/inspect-sources.js";
 import { locateArtifacts, nameArtifactsByHash } from "./resolve/locate.js";
 import { defaultLibrary, libraryFingerprint, loadUserFiles, overrideWarnings, type OverrideSet, type SdistFactsLookup, type SourceBuildRef } from "./overrides/index.js";
@@ -93,15 +94,20 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const warnings: string[] = [];
   const ctx = { client: memo.releasesVia(client, offline), settings: indexUrl ? { indexUrl } : {}, offline, warnings, http, cacheDir };
   try {
-    await nameArtifactsByHash(lock, ctx);
-    const resolution = resolveLock(lock, {
-      ...(options.python ? { python: options.python } : {}),
+    const resolveOptions = {
       ...(options.systems ? { systems: options.systems } : {}),
       ...(options.groups ? { groups: options.groups } : {}),
       ...(options.extras ? { extras: options.extras } : {}),
       preferWheels: options.preferWheels ?? false,
       scope,
-    });
+    };
+    // Decided on the lock as read, before the index names any file, as --check decides it.
+    const choice = options.python ? undefined : choosePythonFor(lock, resolveOptions);
+    const python = options.python ?? (choice as PythonChoice).python;
+    // The index changes nothing the resolution reads when every package names its files: reuse the choice's.
+    const named = lock.packages.every((p) => p.source.kind !== "index" || (p.artifacts.length > 0 && p.artifacts.every((a) => a.filename !== "")));
+    await nameArtifactsByHash(lock, ctx);
+    const resolution = (named ? choice?.resolution : undefined) ?? resolveLock(lock, { ...resolveOptions, python });
     const outputDir = options.output ? dirname(resolve(options.output)) : process.cwd();
     const inspect = options.inspect !== false;
     // Online, every sdist built from is read once (then cached by hash); offline, only the cache answers.
@@ -130,7 +136,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     const sdistFacts: SdistFactsLookup | undefined = inspected?.lookup;
     const nix = emitNix(lock, resolution, {
       outputDir,
-      recordedOptions: recordedOptionsFor(lock, { ...options, ...(indexUrl ? { indexUrl } : {}) }),
+      recordedOptions: recordedOptionsFor(lock, { ...options, python, ...(indexUrl ? { indexUrl } : {}) }),
+      ...(choice && pythonChoiceNote(choice) ? { notes: [pythonChoiceNote(choice) as string] } : {}),
       overrides,
       ...(sdistFacts ? { sdistFacts } : {}),
     });
@@ -177,11 +184,11 @@ export function scopeOf(options: Pick<GenerateOptions, "projectRoot" | "allowPat
  */
 export function recordedOptionsFor(
   lock: Lock,
-  options: Pick<GenerateOptions, "python" | "systems" | "groups" | "extras" | "preferWheels" | "indexUrl" | "overrides">,
+  options: Pick<GenerateOptions, "python" | "systems" | "groups" | "extras" | "preferWheels" | "indexUrl" | "overrides" | "projectRoot" | "allowPaths">,
 ): Record<string, string> {
   const indexUrl = options.indexUrl ?? (process.env["PIP_INDEX_URL"] || undefined);
   return {
-    python: choosePython(lock, options.python),
+    python: options.python ? choosePython(lock, options.python) : choosePythonFor(lock, { ...resolveOptionsOf(options), scope: scopeOf(options, lock.file) }).python,
     systems: [...new Set(options.systems ?? NIX_SYSTEMS)].sort().join(" "),
     groups: [...new Set([DEFAULT_GROUP, ...(options.groups ?? Object.keys(lock.root.groups))])].sort().join(" "),
     extras: [...(options.extras ?? [])].sort().join(" ") || "none",
@@ -189,6 +196,16 @@ export function recordedOptionsFor(
     ...(indexUrl ? { "index-url": redactUrl(indexUrl) } : {}),
     ...(options.overrides?.length ? { overrides: userOverrideRecord(options.overrides) } : {}),
     "override-library": libraryFingerprint(),
+  };
+}
+
+/** What choosing the default interpreter resolves with: the options that shape a resolution. */
+function resolveOptionsOf(options: Pick<GenerateOptions, "systems" | "groups" | "extras" | "preferWheels">): Omit<ResolveOptions, "python"> {
+  return {
+    ...(options.systems ? { systems: options.systems } : {}),
+    ...(options.groups ? { groups: options.groups } : {}),
+    ...(options.extras ? { extras: options.extras } : {}),
+    preferWheels: options.preferWheels ?? false,
   };
 }
 

@@ -22,6 +22,8 @@ export interface EmitOptions {
   overrides?: OverrideSet;
   /** The seam for src/inspect: what reading each sdist found, where it was read (online or cached). */
   sdistFacts?: SdistFactsLookup;
+  /** Further header lines (why the interpreter was chosen). */
+  notes?: string[];
 }
 
 function sri(sha256hex: string): string {
@@ -355,6 +357,7 @@ function header(lock: Lock, resolution: Resolution, options: EmitOptions): strin
   if (guessed.length > 0) {
     lines.push(`build-system guessed (${DEFAULT_BUILD_SYSTEM.join(", ")}; no override, sdist not inspected): ${guessed.join(" ")}`);
   }
+  lines.push(...(options.notes ?? []));
   if (resolution.warnings.length > 0) lines.push(`${resolution.warnings.length} warning(s) were printed when this was generated.`);
   return lines.map(comment).join("\n") + "\n";
 }

@@ -1,4 +1,4 @@
-import { satisfies } from "@renovatebot/pep440";
+import { satisfies } from "../pep/specifier.js";
 import { UsageError, LockError } from "../errors.js";
 import type { Lock } from "../model.js";
 import { markerEnvironmentFor } from "../pep/markers.js";
@@ -31,7 +31,7 @@ function allowed(lock: Lock, python: string): boolean {
   const alternatives = lock.root.requiresPython;
   if (!alternatives || alternatives.length === 0) return true;
   const full = markerEnvironmentFor({ pythonVersion: python, system: "x86_64-linux" }).python_full_version;
-  return alternatives.some((spec) => satisfies(full, spec));
+  return alternatives.some((spec) => satisfies(full, spec, { prereleases: true }));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { satisfies } from "@renovatebot/pep440";
+import { satisfies } from "../../pep/specifier.js";
 import { ParseError } from "../../errors.js";
 
 /**
@@ -66,7 +66,7 @@ export function clauseToSpecifier(clause: Clause): string {
 
 /** True when `version` satisfies any alternative of the constraint. */
 export function constraintAllows(clauses: Clause[], version: string): boolean {
-  return clauses.some((c) => c.length === 0 || satisfies(version, clauseToSpecifier(c)));
+  return clauses.some((c) => c.length === 0 || satisfies(version, clauseToSpecifier(c), { prereleases: true }));
 }
 
 /** A PEP 508 marker for a Poetry `python = "…"` constraint on a dependency. */

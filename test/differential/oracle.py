@@ -1,0 +1,76 @@
+"""Answers lock2nix's differential tests with Debian's python3-packaging and pip.
+
+Reads one JSON request on stdin: {"kind": ..., "cases": [...]}; writes one JSON
+list of answers, one per case, each {"ok": value} or {"error": "ExceptionName"}.
+"""
+import json
+import sys
+
+from packaging.markers import Marker
+from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
+from packaging.tags import parse_tag
+from packaging.utils import parse_wheel_filename
+from packaging.version import InvalidVersion, Version
+
+
+def version(case):
+    v = Version(case)
+    return {"normalized": str(v), "pre": v.is_prerelease, "post": v.is_postrelease}
+
+
+def compare(case):
+    a, b = Version(case[0]), Version(case[1])
+    return (a > b) - (a < b)
+
+
+def contains(case):
+    spec = SpecifierSet(case["spec"])
+    pre = case.get("prereleases")
+    return spec.contains(case["version"], prereleases=pre)
+
+
+def specifier(case):
+    SpecifierSet(case)  # refuses what the set refuses
+    # Each clause as written: the set itself folds equivalent clauses together.
+    return [str(Specifier(s.strip())) for s in case.split(",") if s.strip()]
+
+
+def marker(case):
+    return Marker(case["marker"]).evaluate(case["env"])
+
+
+def wheel(case):
+    name, ver, build, tags = parse_wheel_filename(case)
+    return {"name": name, "version": str(ver), "build": list(build) if build else None,
+            "tags": sorted(str(t) for t in tags)}
+
+
+def requirements(case):
+    # pip's own parser, as `pip install -r` runs it (no network: nothing is resolved).
+    from pip._internal.network.session import PipSession
+    from pip._internal.req.req_file import parse_requirements
+    out = []
+    for parsed in parse_requirements(case, session=PipSession()):
+        out.append({"requirement": parsed.requirement, "editable": parsed.is_editable,
+                    "constraint": parsed.constraint,
+                    "hashes": sorted(h for hs in (parsed.options or {}).get("hashes", {}).items() for h in [f"{hs[0]}:{x}" for x in hs[1]])})
+    return out
+
+
+KINDS = {"version": version, "compare": compare, "contains": contains, "specifier": specifier,
+         "marker": marker, "wheel": wheel, "requirements": requirements}
+
+
+def main():
+    request = json.load(sys.stdin)
+    run = KINDS[request["kind"]]
+    answers = []
+    for case in request["cases"]:
+        try:
+            answers.append({"ok": run(case)})
+        except Exception as e:  # the kind of failure is the answer
+            answers.append({"error": type(e).__name__})
+    json.dump(answers, sys.stdout)
+
+
+main()

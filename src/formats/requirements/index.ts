@@ -279,7 +279,7 @@ function pin(r: Resolved, constraints: Map<string, Entry[]>, ctx: SourceContext)
  */
 function commonPin(a: string, b: string): string | undefined {
   if (a === b) return a;
-  return [b, a].find((v) => isValidVersion(v) && allows(`==${a}`, v) && allows(`==${b}`, v));
+  return [a, b].find((v) => isValidVersion(v) && allows(`==${a}`, v) && allows(`==${b}`, v));
 }
 
 const union = (a: string[], b: string[]): string[] => [...new Set([...a, ...b])];

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { emitNix } from "../../../src/emit/index.js";
 import { Lock2nixError } from "../../../src/errors.js";
 import type { LockInput } from "../../../src/formats/types.js";
+import { readLock } from "../../../src/formats/index.js";
 import { readUvLock } from "../../../src/formats/uv/index.js";
 import type { Lock } from "../../../src/model.js";
 import { resolveLock } from "../../../src/resolve/index.js";
@@ -430,6 +431,18 @@ dev = [
   it("warns when the lock covers only some environments", () => {
     const dir = lockDir({ "uv.lock": `${HEAD}supported-markers = ["sys_platform == 'linux'"]\n${APP()}${SIX()}` });
     expect(read(dir).warnings).toEqual(['uv.lock was resolved only for the environments sys_platform == "linux": targets outside them may lack packages']);
+  });
+
+  it("reads a PEP 723 script's lock (example.py.lock), also one with no dependencies", () => {
+    const dir = lockDir({
+      "example.py.lock": 'version = 1\nrequires-python = ">=3.12"\n\n[manifest]\nrequirements = [{ name = "six" }]\n\n' + SIX(),
+      "empty.py.lock": 'version = 1\nrequires-python = ">=3.12"\n',
+    });
+    const lock = readLock(join(dir, "example.py.lock"));
+    expect(lock.packages.map((p) => p.name)).toEqual(["six"]);
+    expect(lock.root.groups["main"]?.map((d) => d.name)).toEqual(["six"]);
+    const empty = readLock(join(dir, "empty.py.lock"));
+    expect([empty.packages, empty.root.groups["main"] ?? []]).toEqual([[], []]);
   });
 
   it("reads uv 0.2's [[distribution]] entries", () => {

@@ -335,7 +335,7 @@ idna==3.6 \\
         `--hash=sha256:${H1}`,
         "six==1.16.0 --global-option=--quiet -C key=value --pre",
         "-r more.txt --pre",
-        "-e ./pkg --hash=sha256:" + H1,
+        "-e ./pkg --pre",
       ].join("\n"),
       "more.txt": "idna==3.6\n",
       "pkg/pyproject.toml": '[project]\nname = "pkg"\nversion = "1"\n',
@@ -347,7 +347,7 @@ idna==3.6 \\
       `${f}:2: \`-C key=value\` is ignored: lock2nix passes no build-backend settings yet`,
       `${f}:2: \`--pre\` has no effect on a requirement line (pip ignores it there)`,
       `${f}:3: \`--pre\` is ignored on a line with \`-r\` (pip ignores it there)`,
-      `${f}:4: \`--hash\` has no effect on a \`-e\` requirement line (pip ignores it there)`,
+      `${f}:4: \`--pre\` has no effect on a \`-e\` requirement line (pip ignores it there)`,
     ]);
     expect(result.lock.packages.map((p) => p.name)).toEqual(["idna", "pkg", "six"]);
   });

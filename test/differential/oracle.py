@@ -57,7 +57,21 @@ def requirements(case):
     return out
 
 
-KINDS = {"version": version, "compare": compare, "contains": contains, "specifier": specifier,
+def netrc_hosts(case):
+    # Python's netrc is what pip (through requests) reads ~/.netrc with.
+    import netrc, os, tempfile
+    with tempfile.NamedTemporaryFile("w", suffix=".netrc", delete=False) as f:
+        f.write(case)
+    try:
+        os.chmod(f.name, 0o600)
+        hosts = netrc.netrc(f.name).hosts
+    finally:
+        os.unlink(f.name)
+    named = {("" if h == "default" else h): {"username": v[0], "password": v[2]} for h, v in hosts.items()}
+    return dict(sorted(named.items()))
+
+
+KINDS = {"netrc": netrc_hosts, "version": version, "compare": compare, "contains": contains, "specifier": specifier,
          "marker": marker, "wheel": wheel, "requirements": requirements}
 
 

@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { evaluateMarkerText, markerEnvironmentFor, type MarkerEnvironment } from "../../src/pep/markers.js";
 import { parseSpecifierSet, specifiersContain } from "../../src/pep/specifier.js";
+import { parseNetrc } from "../../src/index/netrc.js";
 import { parseWheelFilename } from "../../src/pep/tags.js";
 import { compareVersions, formatVersion, isPostrelease, isPrerelease, parseVersion } from "../../src/pep/version.js";
 import { NIXPKGS_PYTHONS, NIX_SYSTEMS } from "../../src/resolve/target.js";
@@ -170,6 +171,23 @@ describe.skipIf(ORACLE_SKIP !== undefined)(`PEP 440/508 against python3-packagin
       env: withExtra(ENVIRONMENTS[Math.floor(r() * ENVIRONMENTS.length)]!),
     }));
     expectClean(differ("marker", cases, evaluate), CASES);
+  });
+
+  it("reads generated .netrc files as Python's netrc (pip's) does", () => {
+    const r = seeded(1987);
+    const words = ["machine", "login", "password", "account", "default", "a.example", "b.example", "u", "p#1", '"q w"', '"x\\"y"', "#c", "s3cr#t"];
+    const cases = Array.from({ length: 1000 }, () => {
+      const entries = Array.from({ length: 1 + Math.floor(r() * 3) }, () => {
+        const host = r() < 0.5 ? "a.example" : "b.example";
+        const fields = [`login ${words[6 + Math.floor(r() * 7)]}`, `password ${words[6 + Math.floor(r() * 7)]}`].sort(() => r() - 0.5);
+        return `machine ${host}${r() < 0.5 ? "\n  " : " "}${fields.join(r() < 0.5 ? "\n  " : " ")}\n`;
+      });
+      if (r() < 0.3) entries.unshift("# a comment line\n");
+      if (r() < 0.3) entries.push("default login anon password x\n");
+      return entries.join("");
+    });
+    const ours = (text: string) => Object.fromEntries([...parseNetrc(text)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    expect(differ("netrc", cases, ours).undocumented.slice(0, 5)).toEqual([]);
   });
 
   describe.skipIf(SHARED_SKIP !== undefined)("on every string in the shared real lockfiles", () => {

@@ -37,6 +37,18 @@ export const DIFFERENCES: readonly Difference[] = [
     covers: (input, _ours, theirs) =>
       errorOf(theirs) === "InvalidVersion" && typeof input === "object" && String((input as { spec?: string }).spec).includes("==="),
   },
+  {
+    kind: "requirements",
+    reason:
+      "pip's line parser takes a URL holding a blank (`https://x/a b.tar.gz`, or `url ;marker` without the `; ` pip splits markers at) " +
+      "and the install fails at download; lock2nix refuses the line when reading it",
+    covers: (_input, ours) => "message" in ours && String((ours as { message?: string }).message).includes("a URL cannot hold blanks"),
+  },
+  {
+    kind: "requirements",
+    reason: "pip 23.0 drops a `--hash` on an `-e` line unchecked (later pip refuses it); lock2nix refuses a hash nothing would check",
+    covers: (_input, ours) => "message" in ours && String((ours as { message?: string }).message).includes("`--hash` is not allowed on an `-e` line"),
+  },
 ];
 
 export function deliberate(kind: string, input: unknown, ours: Answer, theirs: Answer): Difference | undefined {

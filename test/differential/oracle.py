@@ -45,16 +45,22 @@ def wheel(case):
             "tags": sorted(str(t) for t in tags)}
 
 
+_session = []
+
+
 def requirements(case):
-    # pip's own parser, as `pip install -r` runs it (no network: nothing is resolved).
+    # pip's own parser, as `pip install -r FILE` runs it (nothing is resolved or fetched).
     from pip._internal.network.session import PipSession
     from pip._internal.req.req_file import parse_requirements
+    if not _session:
+        _session.append(PipSession())
     out = []
-    for parsed in parse_requirements(case, session=PipSession()):
-        out.append({"requirement": parsed.requirement, "editable": parsed.is_editable,
+    for parsed in parse_requirements(case, session=_session[0]):
+        hashes = (parsed.options or {}).get("hashes", {})
+        out.append({"requirement": " ".join(parsed.requirement.split()), "editable": parsed.is_editable,
                     "constraint": parsed.constraint,
-                    "hashes": sorted(h for hs in (parsed.options or {}).get("hashes", {}).items() for h in [f"{hs[0]}:{x}" for x in hs[1]])})
-    return out
+                    "hashes": sorted(f"{algo}:{h}" for algo, hs in hashes.items() for h in hs)})
+    return sorted(out, key=lambda e: json.dumps(e, sort_keys=True))
 
 
 def netrc_hosts(case):

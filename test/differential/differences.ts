@@ -49,6 +49,16 @@ export const DIFFERENCES: readonly Difference[] = [
     reason: "pip 23.0 drops a `--hash` on an `-e` line unchecked (later pip refuses it); lock2nix refuses a hash nothing would check",
     covers: (_input, ours) => "message" in ours && String((ours as { message?: string }).message).includes("`--hash` is not allowed on an `-e` line"),
   },
+  {
+    kind: "tags",
+    reason:
+      "packaging accepts `linux_<arch>` wheels on Linux; lock2nix does not, as they are built against one distribution's libraries, " +
+      "which Nix's sandbox does not have",
+    covers: (input) => {
+      const { wheel, release } = input as { wheel?: string; release?: string[] };
+      return [wheel ?? "", ...(release ?? [])].some((w) => /-linux_(x86_64|aarch64)\.whl$/.test(w));
+    },
+  },
 ];
 
 export function deliberate(kind: string, input: unknown, ours: Answer, theirs: Answer): Difference | undefined {

@@ -77,7 +77,29 @@ def netrc_hosts(case):
     return dict(sorted(named.items()))
 
 
-KINDS = {"netrc": netrc_hosts, "version": version, "compare": compare, "contains": contains, "specifier": specifier,
+def supported_tags(case):
+    """packaging's sys_tags for CPython X.Y on a Nix system, glibc and macOS fixed as lock2nix assumes them."""
+    from packaging import _manylinux, tags
+    major, minor = (int(x) for x in case["python"].split("."))
+    system = case["system"]
+    if system.endswith("-linux"):
+        arch = "x86_64" if system.startswith("x86_64") else "aarch64"
+        glibc = tuple(int(x) for x in case["glibc"].split("."))
+        # Not this machine's interpreter and C library: the target's.
+        _manylinux._have_compatible_abi = lambda executable, a: True
+        _manylinux._get_glibc_version = lambda: glibc
+        platforms = list(_manylinux.platform_tags(f"linux_{arch}", arch))
+    else:
+        arch = "x86_64" if system.startswith("x86_64") else "arm64"
+        version = tuple(int(x) for x in case["macos"].split("."))
+        platforms = list(tags.mac_platforms(version, arch))
+    abi = f"cp{major}{minor}"
+    found = list(tags.cpython_tags((major, minor), [abi], platforms))
+    found += list(tags.compatible_tags((major, minor), abi, platforms))
+    return [str(t) for t in found]
+
+
+KINDS = {"tags": supported_tags, "netrc": netrc_hosts, "version": version, "compare": compare, "contains": contains, "specifier": specifier,
          "marker": marker, "wheel": wheel, "requirements": requirements}
 
 

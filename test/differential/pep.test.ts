@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { evaluateMarkerText, markerEnvironmentFor, type MarkerEnvironment } from "../../src/pep/markers.js";
 import { parseSpecifierSet, specifiersContain } from "../../src/pep/specifier.js";
 import { parseNetrc } from "../../src/index/netrc.js";
-import { parseWheelFilename } from "../../src/pep/tags.js";
+import { bestWheel, DEFAULT_GLIBC, DEFAULT_MACOS, parseWheelFilename, wheelTagRank, type WheelTarget } from "../../src/pep/tags.js";
 import { compareVersions, formatVersion, isPostrelease, isPrerelease, parseVersion } from "../../src/pep/version.js";
 import { NIXPKGS_PYTHONS, NIX_SYSTEMS } from "../../src/resolve/target.js";
 import { corpusStrings, SHARED } from "./corpus.js";
@@ -219,6 +219,47 @@ describe.skipIf(ORACLE_SKIP !== undefined)(`PEP 440/508 against python3-packagin
         .filter((m) => !/\b(extras|dependency_groups)\b/.test(m))
         .flatMap((marker) => ENVIRONMENTS.map((env) => ({ marker, env: withExtra(env) })));
       expect(differ("marker", cases, evaluate).undocumented).toEqual([]);
+    });
+
+    it("which wheels install on each target, and which one is best, as packaging's sys_tags order says", () => {
+      const targets: WheelTarget[] = NIXPKGS_PYTHONS.flatMap((pythonVersion) => NIX_SYSTEMS.map((system) => ({ pythonVersion, system })));
+      const supported = ask(
+        "tags",
+        targets.map((t) => ({ python: t.pythonVersion, system: t.system, glibc: DEFAULT_GLIBC, macos: t.system.endsWith("-darwin") ? DEFAULT_MACOS[t.system as "aarch64-darwin"] : "" })),
+      ).map((a) => new Map(((a as { ok: string[] }).ok).map((tag, i) => [tag, i] as const)));
+      const wheels = [...found!.wheels].sort().filter((w) => attempt(() => parseWheelFilename(w)).hasOwnProperty("ok"));
+      const tagsOf = (w: string) => (wheelFacts(w).tags as string[]);
+      const undocumented: unknown[] = [];
+      let installable = 0;
+      targets.forEach((target, t) => {
+        const order = supported[t] as Map<string, number>;
+        const theirRank = (w: string) => Math.min(...tagsOf(w).map((tag) => order.get(tag) ?? Infinity));
+        for (const w of wheels) {
+          const ours = wheelTagRank(parseWheelFilename(w), target) !== undefined;
+          const theirs = theirRank(w) !== Infinity;
+          if (ours) installable++;
+          if (ours === theirs) continue;
+          const input = { wheel: w, target };
+          if (!deliberate("tags", input, { ok: ours }, { ok: theirs })) undocumented.push(input);
+        }
+        // Best of each release's wheels: packaging's first tag in sys_tags order (ties: the build tag decides, which both read alike).
+        const byRelease = new Map<string, string[]>();
+        for (const w of wheels) {
+          const key = w.split("-").slice(0, 2).join("-").toLowerCase();
+          byRelease.set(key, [...(byRelease.get(key) ?? []), w]);
+        }
+        for (const group of byRelease.values()) {
+          const ourBest = bestWheel(group.map((filename) => ({ filename })), target)?.filename;
+          const ranks = group.map(theirRank);
+          const top = Math.min(...ranks);
+          const theirBest = top === Infinity ? [] : group.filter((_, i) => ranks[i] === top);
+          if ((ourBest === undefined && theirBest.length === 0) || (ourBest !== undefined && theirBest.includes(ourBest))) continue;
+          const input = { release: group, target, lock2nix: ourBest, packaging: theirBest };
+          if (!deliberate("tags", input, { ok: ourBest ?? null }, { ok: theirBest })) undocumented.push(input);
+        }
+      });
+      expect(undocumented.slice(0, 10)).toEqual([]);
+      expect(installable).toBeGreaterThan(1000);
     });
 
     it("wheel file names", () => {

@@ -91,6 +91,8 @@ export interface RootProject {
    * (pip's --extra-index-url), in order.
    */
   indexes?: Array<{ url: string; name: string }>;
+  /** Sets of the project's extras and groups that cannot be installed together (uv's `conflicts`). */
+  conflicts?: Array<Array<{ kind: "extra" | "group"; name: string }>>;
 }
 
 export interface Lock {

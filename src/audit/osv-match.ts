@@ -1,4 +1,4 @@
-import { compare, eq, valid } from "@renovatebot/pep440";
+import { compareVersions, isValidVersion, versionsEqual } from "../pep/version.js";
 import { isTable } from "../formats/fields.js";
 import { normalizeName } from "../pep/normalize.js";
 import type { Finding, Severity } from "./types.js";
@@ -64,8 +64,8 @@ function cmp(a: string, b: string): number | undefined {
   if (a === "0" && b === "0") return 0;
   if (a === "0") return -1;
   if (b === "0") return 1;
-  if (!valid(a) || !valid(b)) return undefined;
-  return compare(a, b);
+  if (!isValidVersion(a) || !isValidVersion(b)) return undefined;
+  return compareVersions(a, b);
 }
 
 const eventVersion = (e: OsvEvent) => e.introduced ?? e.fixed ?? e.last_affected ?? e.limit ?? "0";
@@ -93,8 +93,8 @@ export function affects(advisory: OsvAdvisory, name: string, version: string): b
   if (advisory.withdrawn) return false;
   return (advisory.affected ?? []).some((a) => {
     if (!isPypi(a, name)) return false;
-    if ((a.versions ?? []).some((v) => v === version || (valid(v) && valid(version) && eq(v, version)))) return true;
-    if (!valid(version)) return false;
+    if ((a.versions ?? []).some((v) => v === version || versionsEqual(v, version))) return true;
+    if (!isValidVersion(version)) return false;
     // GIT ranges speak of commits, not versions: only the explicit list above can match them.
     return (a.ranges ?? []).some((r) => (r.type === "ECOSYSTEM" || r.type === "SEMVER") && inRange(version, r.events));
   });

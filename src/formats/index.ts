@@ -67,6 +67,8 @@ export function locateLock(path: string, format?: FormatId): { file: string; for
   const found =
     all.find((f) => f.fileNames.includes(basename(path))) ??
     (/^pylock\.[^.]+\.toml$/.test(basename(path)) ? formats.pylock : undefined) ??
+    // `uv lock --script example.py` writes example.py.lock beside the PEP 723 script.
+    (/.\.py\.lock$/.test(basename(path)) ? formats.uv : undefined) ??
     (/^requirements-.+\.txt$/.test(basename(path)) ? formats.requirements : undefined);
   if (!found) {
     throw new Lock2nixError(

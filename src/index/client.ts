@@ -1,6 +1,6 @@
 import pLimit from "p-limit";
-import { eq } from "@renovatebot/pep440";
 import { normalizeName } from "../pep/normalize.js";
+import { versionsEqual } from "../pep/version.js";
 import { parseSdistFilename } from "../pep/tags.js";
 import type { CacheEntry, DiskCache } from "./cache.js";
 import { CredentialStore, credentialEnvName, redactUrl } from "./credentials.js";
@@ -55,7 +55,7 @@ function versionOf(filename: string): string | undefined {
 }
 
 function sameVersion(a: string, b: string): boolean {
-  return a === b || eq(a, b);
+  return a === b || versionsEqual(a, b);
 }
 
 /**

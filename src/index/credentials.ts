@@ -2,6 +2,9 @@ import { readText } from "../fs.js";
 import { registerSecret } from "../redact.js";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { parseNetrc } from "./netrc.js";
+
+export { parseNetrc };
 
 export interface Credentials {
   username: string;
@@ -11,30 +14,6 @@ export interface Credentials {
 /** `LOCK2NIX_INDEX_<NAME>_USERNAME`: the index name upper-cased, other characters as `_`. */
 export function credentialEnvName(indexName: string, part: "USERNAME" | "PASSWORD"): string {
   return `LOCK2NIX_INDEX_${indexName.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_${part}`;
-}
-
-/** Parses a .netrc file: `machine HOST login USER password PASS`, and `default`. */
-export function parseNetrc(text: string): Map<string, Credentials> {
-  const tokens = text.replace(/#.*$/gm, "").split(/\s+/).filter((t) => t !== "");
-  const machines = new Map<string, Credentials>();
-  let host: string | undefined;
-  let current: Partial<Credentials> = {};
-  const flush = () => {
-    if (host !== undefined && current.username !== undefined) {
-      machines.set(host, { username: current.username, password: current.password ?? "" });
-    }
-  };
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
-    if (t === "machine" || t === "default") {
-      flush();
-      host = t === "default" ? "" : tokens[++i];
-      current = {};
-    } else if (t === "login") current.username = tokens[++i];
-    else if (t === "password") current.password = tokens[++i];
-  }
-  flush();
-  return machines;
 }
 
 /**

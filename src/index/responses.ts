@@ -1,3 +1,4 @@
+import { Parser } from "htmlparser2";
 import { isTable } from "../formats/fields.js";
 import { IndexError } from "./http.js";
 import { redactUrl } from "./credentials.js";
@@ -83,36 +84,56 @@ export function parseSimpleJson(body: string, url: string, keep?: FileFilter): I
   return files;
 }
 
-const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", "#39": "'" };
-const decodeEntities = (s: string) =>
-  s.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (m, e: string) => {
-    if (e.startsWith("#x") || e.startsWith("#X")) return String.fromCodePoint(Number.parseInt(e.slice(2), 16));
-    if (e.startsWith("#")) return String.fromCodePoint(Number.parseInt(e.slice(1), 10));
-    return ENTITIES[e.toLowerCase()] ?? m;
-  });
+/** Each anchor of an HTML page: its attributes (names lowercased, entities decoded) and its text. */
+function anchors(body: string): { anchors: Array<{ attrs: Record<string, string>; text: string }>; base?: string } {
+  const found: Array<{ attrs: Record<string, string>; text: string }> = [];
+  let base: string | undefined;
+  let open: { attrs: Record<string, string>; text: string } | undefined;
+  // A real HTML tokenizer: attribute values may hold `>` (Artifactory writes data-requires-python=">=3.8").
+  const parser = new Parser(
+    {
+      onopentag(name, attrs) {
+        if (name === "a") open = { attrs, text: "" };
+        else if (name === "base" && base === undefined && attrs["href"] !== undefined) base = attrs["href"];
+      },
+      ontext(text) {
+        if (open) open.text += text;
+      },
+      onclosetag(name) {
+        if (name === "a" && open) {
+          found.push(open);
+          open = undefined;
+        }
+      },
+    },
+    { decodeEntities: true },
+  );
+  parser.write(body);
+  parser.end();
+  return { anchors: found, ...(base !== undefined ? { base } : {}) };
+}
 
 /** PEP 503 HTML simple API project page: one anchor per file, `#sha256=` in the href. */
 export function parseSimpleHtml(body: string, url: string, keep?: FileFilter): IndexFile[] {
   const files: IndexFile[] = [];
-  for (const m of body.matchAll(/<a\s([^>]*)>([^<]*)<\/a>/gi)) {
-    const attrs = new Map<string, string>();
-    for (const a of (m[1] as string).matchAll(/([a-z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/gi)) {
-      attrs.set((a[1] as string).toLowerCase(), decodeEntities(a[2] ?? a[3] ?? ""));
-    }
-    const href = attrs.get("href");
+  const page = anchors(body);
+  // pip resolves links against the page's <base href>, when it has one.
+  const base = page.base !== undefined ? new URL(page.base, url).href : url;
+  for (const { attrs, text } of page.anchors) {
+    const href = attrs["href"];
     if (!href) continue;
-    const absolute = new URL(href, url);
+    const absolute = new URL(href, base);
     const fragment = /^#sha256=([0-9a-f]{64})$/i.exec(absolute.hash);
     absolute.hash = "";
-    const filename = decodeEntities((m[2] as string).trim()) || decodeURIComponent(absolute.pathname.split("/").pop() ?? "");
+    const filename = text.trim() || decodeURIComponent(absolute.pathname.split("/").pop() ?? "");
     if (keep && !keep(filename)) continue;
-    const requiresPython = attrs.get("data-requires-python");
+    const requiresPython = attrs["data-requires-python"];
     files.push({
       filename,
       url: absoluteUrl(absolute.href, url),
       ...(fragment ? { sha256: (fragment[1] as string).toLowerCase() } : {}),
       ...(requiresPython ? { requiresPython } : {}),
-      yanked: attrs.has("data-yanked") ? attrs.get("data-yanked") || true : false,
+      yanked: "data-yanked" in attrs ? attrs["data-yanked"] || true : false,
     });
   }
   return files;

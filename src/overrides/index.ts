@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { satisfies } from "@renovatebot/pep440";
+import { satisfies } from "../pep/specifier.js";
 import { Lock2nixError } from "../errors.js";
 import { InputFileError, readOptional, readText } from "../fs.js";
 import { packageRoot } from "../package-root.js";
@@ -61,7 +61,7 @@ const systemBlock = (system: NixSystem): SystemBlock => (system.endsWith("-darwi
 function inRange(version: string, range: string | undefined): boolean {
   if (range === undefined) return true;
   try {
-    return satisfies(version, range);
+    return satisfies(version, range, { prereleases: true });
   } catch {
     return false;
   }

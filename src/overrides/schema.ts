@@ -5,7 +5,7 @@
  * strict: unknown keys, wrong types, bad version ranges and attribute paths
  * that are not plain identifiers are errors, all of them reported at once.
  */
-import { validRange } from "@renovatebot/pep440";
+import { isValidSpecifierSet } from "../pep/specifier.js";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Pair } from "yaml";
 import { ParseError } from "../errors.js";
 import { isValidName, normalizeName } from "../pep/normalize.js";
@@ -156,7 +156,7 @@ function boolOf(c: Checker, node: YNode, field: string): boolean | undefined {
 function rangeOf(c: Checker, node: YNode, field: string): string | undefined {
   const s = stringOf(c, node, field, "a PEP 440 version range");
   if (s === undefined) return undefined;
-  if (s.trim() === "" || !validRange(s)) {
+  if (s.trim() === "" || !isValidSpecifierSet(s) || s.split(",").some((clause) => clause.trim() === "")) {
     c.problem(node, field, `${JSON.stringify(s)} is not a PEP 440 version range (e.g. ">=2.0,<3")`);
     return undefined;
   }

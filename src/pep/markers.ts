@@ -3,9 +3,10 @@
  * Grammar, error messages and evaluation follow pypa/packaging, except where
  * noted at the point of difference.
  */
-import { satisfies, valid, validRange } from "@renovatebot/pep440";
 import { Lock2nixError, LockError, ParseError } from "../errors.js";
 import { normalizeExtra } from "./normalize.js";
+import { parseSpecifier, specifiersContain } from "./specifier.js";
+import { parseVersion } from "./version.js";
 
 export interface MarkerEnvironment {
   python_version: string;
@@ -271,14 +272,6 @@ export function markerToString(node: MarkerNode): string {
 // ---------------------------------------------------------------------------
 // Evaluator
 
-/** Variables compared as PEP 440 versions when both sides are versions. */
-const VERSION_VARIABLES: ReadonlySet<MarkerVariable> = new Set([
-  "python_version",
-  "python_full_version",
-  "implementation_version",
-  "platform_release",
-]);
-
 const NEGATED: Partial<Record<MarkerOperator, MarkerOperator>> = { "!=": "==", "not in": "in" };
 
 /**
@@ -293,10 +286,11 @@ export function evaluateMarker(
   context?: LockMarkerContext,
 ): boolean {
   switch (node.kind) {
+    // Every comparison is evaluated, as packaging does, so an undefined one fails whatever its neighbours say.
     case "and":
-      return node.children.every((c) => evaluateMarker(c, env, extras, context));
+      return node.children.map((c) => evaluateMarker(c, env, extras, context)).every(Boolean);
     case "or":
-      return node.children.some((c) => evaluateMarker(c, env, extras, context));
+      return node.children.map((c) => evaluateMarker(c, env, extras, context)).some(Boolean);
     case "compare":
       return evaluateComparison(node, env, extras, context);
   }
@@ -346,21 +340,18 @@ function evaluateComparison(
     const found = candidates(left).some((l) => candidates(right).some((r) => compareStrings(l, positive, r)));
     return positive === op ? found : !found;
   }
-  const key = [left, right].find((o) => o.kind === "variable")?.name;
   let lhs = resolve(left, env);
   let rhs = resolve(right, env);
-  if (key !== undefined && VERSION_VARIABLES.has(key)) {
-    // packaging repairs python_full_version "3.11.1+" from untagged builds.
-    if (left.kind === "variable" && left.name === "python_full_version") lhs = lhs.replace(/\+$/, "");
-    if (right.kind === "variable" && right.name === "python_full_version") rhs = rhs.replace(/\+$/, "");
-    // Arbitrary equality is case-insensitive in packaging's Specifier.
-    if (op === "===") return lhs.toLowerCase() === rhs.toLowerCase();
-    const spec = `${op}${rhs}`;
-    if (op !== "in" && op !== "not in" && validRange(spec)) {
-      if (valid(lhs) !== null) return satisfies(lhs, spec, { prereleases: true });
-      // An unknown value (platform_release is "") cannot be compatible.
-      if (op === "~=") return false;
-    }
+  // packaging repairs python_full_version "3.11.1+" from untagged builds.
+  if (left.kind === "variable" && left.name === "python_full_version") lhs = lhs.replace(/\+$/, "");
+  if (right.kind === "variable" && right.name === "python_full_version") rhs = rhs.replace(/\+$/, "");
+  // As packaging: a comparison whose right side makes a PEP 440 specifier compares versions.
+  const spec = op === "in" || op === "not in" ? undefined : parseSpecifier(`${op}${rhs}`);
+  if (spec) {
+    const version = parseVersion(lhs);
+    if (version) return specifiersContain([spec], version, { prereleases: true });
+    // packaging raises on a left side that is not a version; an unknown value cannot be compatible.
+    if (op === "~=") return false;
   }
   return compareStrings(lhs, op, rhs);
 }
@@ -467,6 +458,9 @@ const SYSTEMS: Readonly<Record<string, Pick<MarkerEnvironment, "sys_platform" | 
   "aarch64-darwin": { sys_platform: "darwin", platform_system: "Darwin", platform_machine: "arm64" },
 };
 
+/** `platform.release()` assumed per OS: Linux 6.12 (nixpkgs' default LTS kernel), Darwin 23 (macOS 14). */
+export const KERNEL_RELEASES: Readonly<Record<string, string>> = { linux: "6.12.0", darwin: "23.6.0" };
+
 export function markerEnvironmentFor(target: { pythonVersion: string; system: string }): MarkerEnvironment {
   const platform = Object.hasOwn(SYSTEMS, target.system) ? SYSTEMS[target.system] : undefined;
   if (platform === undefined) {
@@ -490,8 +484,10 @@ export function markerEnvironmentFor(target: { pythonVersion: string; system: st
     implementation_name: "cpython",
     implementation_version: full,
     platform_python_implementation: "CPython",
-    // Kernel release and build string are unknown when the lock is converted.
-    platform_release: "",
+    // The kernel is unknown when the lock is converted: a recent release stands for it, so a
+    // package split on platform_release keeps one of its pins (README, "Markers").
+    platform_release: KERNEL_RELEASES[platform.sys_platform] ?? "",
+    // The build string is free text no marker can usefully compare.
     platform_version: "",
   };
 }

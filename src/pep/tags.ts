@@ -5,7 +5,7 @@
  * The ranking follows the order of pypa/packaging's `sys_tags()` for CPython,
  * so lock2nix picks the wheel pip or uv would pick on that system.
  */
-import { valid as validPep440 } from "@renovatebot/pep440";
+import { isValidVersion } from "./version.js";
 import { Lock2nixError, ParseError } from "../errors.js";
 import { normalizeName } from "./normalize.js";
 
@@ -99,7 +99,7 @@ function parseWheelFilenameUncached(filename: string): WheelFilename {
   if (!WHEEL_NAME.test(rawName) || rawName.includes("__")) {
     throw wheelError(filename, `bad project name "${rawName}", expected letters, digits, "_" and "."`);
   }
-  if (validPep440(version) === null) {
+  if (!isValidVersion(version)) {
     throw wheelError(filename, `version "${version}" is not a PEP 440 version`);
   }
   let build: string | undefined;
@@ -185,7 +185,7 @@ function linuxPlatforms(arch: "x86_64" | "aarch64", glibc: string): string[] {
 function macFormats(arch: "x86_64" | "arm64", major: number, minor: number): string[] {
   if (arch === "arm64") return ["arm64", "universal2"];
   if (major === 10 && minor < 4) return [];
-  return ["x86_64", "intel", "fat64", "fat3", "universal2", "universal"];
+  return ["x86_64", "intel", "fat64", "fat32", "universal2", "universal"];
 }
 
 /**

@@ -269,6 +269,37 @@ function repositoryRoot(dir: string): string | undefined {
   }
 }
 
+/**
+ * Checks the extras and groups asked for against the project's conflicts (uv's):
+ * extras that conflict with each other, or with a group asked for by name, are
+ * refused; a group taken by default that conflicts with an extra is left out.
+ * Each environment is main + the extras + one group, so groups never meet each other.
+ */
+function withoutConflicts(lock: Lock, groups: string[], options: ResolveOptions, warnings: Set<string>): string[] {
+  const extras = new Set((options.extras ?? []).map(normalizeExtra));
+  const shown = (i: { kind: string; name: string }) => `${i.kind} \`${i.name}\``;
+  const kept: string[] = [];
+  for (const set of lock.root.conflicts ?? []) {
+    const asked = set.filter((i) => i.kind === "extra" && extras.has(i.name));
+    if (asked.length > 1) {
+      throw new LockError(`${asked.map(shown).join(" and ")} conflict (the lock's \`conflicts\`): uv installs them only apart; ask for one`, { file: lock.file });
+    }
+  }
+  for (const group of groups) {
+    const clash = (lock.root.conflicts ?? [])
+      .filter((set) => set.some((i) => i.kind === "group" && i.name === group))
+      .flatMap((set) => set.filter((i) => i.kind === "extra" && extras.has(i.name)));
+    if (clash.length === 0) {
+      kept.push(group);
+      continue;
+    }
+    const why = `group \`${group}\` conflicts with ${clash.map(shown).join(", ")} (the lock's \`conflicts\`)`;
+    if (options.groups !== undefined) throw new LockError(`${why}: uv installs them only apart; leave one out`, { file: lock.file });
+    warnings.add(`${why}: envs.${group} is left out`);
+  }
+  return kept;
+}
+
 /** Decides, for every target, which packages each group needs and how each is built. */
 export function resolveLock(lock: Lock, options: ResolveOptions = {}): Resolution {
   const python = choosePython(lock, options.python);
@@ -284,8 +315,8 @@ export function resolveLock(lock: Lock, options: ResolveOptions = {}): Resolutio
       throw new LockError(`no extra \`${e}\` in the project (it has ${Object.keys(lock.root.extras).sort().join(", ") || "none"})`, { file: lock.file });
     }
   }
-  const groups = [...new Set([DEFAULT_GROUP, ...(options.groups ?? allGroups)])].sort();
   const warnings = new Set<string>(lock.warnings);
+  const groups = withoutConflicts(lock, [...new Set([DEFAULT_GROUP, ...(options.groups ?? allGroups)])].sort(), options, warnings);
 
   const graphs = new Map<NixSystem, TargetGraph>();
   for (const system of systems) {

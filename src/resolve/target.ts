@@ -1,4 +1,5 @@
-import { satisfies } from "@renovatebot/pep440";
+import { parseSpecifierSet, specifiersContain, type Specifier } from "../pep/specifier.js";
+import { parseVersion, type Version } from "../pep/version.js";
 import { UsageError, LockError } from "../errors.js";
 import type { Lock } from "../model.js";
 import { markerEnvironmentFor } from "../pep/markers.js";
@@ -27,11 +28,30 @@ export function pythonAttr(python: string): string {
   return `python${python.replace(".", "")}`;
 }
 
-function allowed(lock: Lock, python: string): boolean {
+/** A requires-python alternative as packaging reads it; uv and PDM read a bare version (`3.13.*`) as `==`. */
+function requiresPythonSpec(lock: Lock, text: string): Specifier[] {
+  const trimmed = text.trim();
+  const spelled = /^[0-9]/.test(trimmed) ? `==${trimmed}` : trimmed;
+  const specs = parseSpecifierSet(spelled);
+  if (!specs) throw new LockError(`the project's python constraint \`${text}\` is not a PEP 440 version specifier`, { file: lock.file });
+  return specs;
+}
+
+/**
+ * Whether the project allows CPython `python` (X.Y): strictly, when it admits the
+ * patch release nixpkgs ships; loosely, when it admits some release of that
+ * series up to it, as `==3.12` (PEP 751's own example) or Poetry's `python = "3.10.7"` do.
+ */
+function allowed(lock: Lock, python: string, loosely: boolean): boolean {
   const alternatives = lock.root.requiresPython;
   if (!alternatives || alternatives.length === 0) return true;
   const full = markerEnvironmentFor({ pythonVersion: python, system: "x86_64-linux" }).python_full_version;
-  return alternatives.some((spec) => satisfies(full, spec));
+  const patch = Number(full.split(".")[2] ?? 0);
+  const releases = loosely ? Array.from({ length: patch + 1 }, (_, i) => `${python}.${i}`) : [full];
+  return alternatives.some((text) => {
+    const specs = requiresPythonSpec(lock, text);
+    return releases.some((release) => specifiersContain(specs, parseVersion(release) as Version, { prereleases: true }));
+  });
 }
 
 /**
@@ -43,7 +63,7 @@ export function choosePython(lock: Lock, requested?: string): string {
     if (!/^3\.\d+$/.test(requested)) {
       throw new UsageError(`--python ${requested}: expected a CPython minor version such as 3.12`);
     }
-    if (!allowed(lock, requested)) {
+    if (!allowed(lock, requested, true)) {
       throw new LockError(
         `the project allows python ${lock.root.requiresPython?.join(" or ")}, which excludes --python ${requested}`,
         { file: lock.file },
@@ -51,7 +71,7 @@ export function choosePython(lock: Lock, requested?: string): string {
     }
     return requested;
   }
-  const found = NIXPKGS_PYTHONS.find((p) => allowed(lock, p));
+  const found = NIXPKGS_PYTHONS.find((p) => allowed(lock, p, false)) ?? NIXPKGS_PYTHONS.find((p) => allowed(lock, p, true));
   if (!found) {
     throw new LockError(
       `the project allows python ${lock.root.requiresPython?.join(" or ")}, and nixpkgs ships none of ${NIXPKGS_PYTHONS.join(", ")}; pass --python`,

@@ -96,6 +96,21 @@ describe("index client against a loopback index", () => {
     });
   });
 
+  it("parses PEP 503 pages as HTML: unescaped `>` in attributes, entities, bare attributes, <base>, any case", () => {
+    const sha = "ab".repeat(32);
+    const page = `<!DOCTYPE html><html><head><base href="https://files.example.org/pkgs/"></head><body>
+<a href="alpha-1.0.tar.gz#sha256=${sha}" data-requires-python=">=3.8" data-yanked>alpha-1.0.tar.gz</a><br/>
+<A HREF='alpha-1.1.tar.gz' data-requires-python="&gt;=3.9,&lt;4" DATA-YANKED="broken &amp; bad">alpha-1.1.tar.gz</A>
+<a href="/abs/alpha-1.2.tar.gz" class=x>
+  alpha-1.2.tar.gz
+</a></body></html>`;
+    expect(parseSimpleHtml(page, "https://index.example.org/simple/alpha/")).toEqual([
+      { filename: "alpha-1.0.tar.gz", url: "https://files.example.org/pkgs/alpha-1.0.tar.gz", sha256: sha, requiresPython: ">=3.8", yanked: true },
+      { filename: "alpha-1.1.tar.gz", url: "https://files.example.org/pkgs/alpha-1.1.tar.gz", requiresPython: ">=3.9,<4", yanked: "broken & bad" },
+      { filename: "alpha-1.2.tar.gz", url: "https://files.example.org/abs/alpha-1.2.tar.gz", yanked: false },
+    ]);
+  });
+
   it("asks PyPI's JSON API for a release when the index is PyPI", async () => {
     const server = await serve();
     const client = new CachingIndexClient({ http: new HttpClient(FAST) });

@@ -252,8 +252,10 @@ describe("evaluateMarker", () => {
     ['python_version == "3.10.0"', { python_version: "3.10" }, true],
     ['os_name === "posix"', { os_name: "posix" }, true],
     ['os_name === "posi"', { os_name: "posix" }, false],
-    // Variables that are not versions compare as strings, even if they look like versions.
-    ['platform_version == "1.0"', { platform_version: "1.0.0" }, false],
+    // As packaging: any variable compares as a version when both sides are versions ...
+    ['platform_version == "1.0"', { platform_version: "1.0.0" }, true],
+    // ... and as a string otherwise.
+    ['platform_version == "1.0"', { platform_version: "1.0-custom" }, false],
     ['platform_machine != "x86_64"', { platform_machine: "x86_64" }, false],
     ['"arm" in platform_machine', { platform_machine: "armv7l" }, true],
     ['platform_machine not in "x86_64 amd64 AMD64"', { platform_machine: "aarch64" }, true],
@@ -333,9 +335,24 @@ describe("markerEnvironmentFor", () => {
       implementation_name: "cpython",
       implementation_version: "3.12.12",
       platform_python_implementation: "CPython",
-      platform_release: "",
+      platform_release: "6.12.0",
       platform_version: "",
     } satisfies MarkerEnvironment);
+  });
+
+  it("gives platform_release a value, so exactly one pin of a package split on it applies", () => {
+    for (const system of ["x86_64-linux", "aarch64-darwin"]) {
+      const e = markerEnvironmentFor({ pythonVersion: "3.12", system });
+      const old = evaluateMarkerText('platform_release < "5.0"', e);
+      const recent = evaluateMarkerText('platform_release >= "5.0"', e);
+      expect([old, recent]).toEqual([false, true]);
+    }
+  });
+
+  it("orders python pre-releases as PEP 440 does (python_version > 3.13.0a1 holds on 3.13)", () => {
+    const e = markerEnvironmentFor({ pythonVersion: "3.13", system: "x86_64-linux" });
+    expect(evaluateMarkerText('python_version > "3.13.0a1"', e)).toBe(true);
+    expect(evaluateMarkerText('python_full_version < "3.13.0rc1"', e)).toBe(false);
   });
 
   it.each([

@@ -464,6 +464,7 @@ describe("wheelTagRank ordering", () => {
         "x-1.0-cp312-cp312-macosx_10_9_x86_64.whl",
         "x-1.0-cp312-cp312-macosx_10_9_intel.whl",
         "x-1.0-cp312-cp312-macosx_10_9_fat64.whl",
+        "x-1.0-cp312-cp312-macosx_10_9_fat32.whl",
         "x-1.0-cp312-cp312-macosx_10_9_universal2.whl",
         "x-1.0-cp312-cp312-macosx_10_9_universal.whl",
         "x-1.0-cp312-cp312-macosx_10_6_intel.whl",

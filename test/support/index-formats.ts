@@ -3,7 +3,7 @@
 // Field names and key order follow what pypi.org sends.
 
 import { createHash } from "node:crypto";
-import { compare, explain } from "@renovatebot/pep440";
+import { compareVersions, isPrerelease, parseVersion } from "../../src/pep/version.js";
 import { blake2b } from "./blake2b.js";
 
 export interface IndexFile {
@@ -58,9 +58,14 @@ function isoMicros(time: string): string {
   return d.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
 }
 
+function isPrereleaseText(v: string): boolean {
+  const parsed = parseVersion(v);
+  return parsed !== undefined && isPrerelease(parsed);
+}
+
 function byVersion(a: string, b: string): number {
   try {
-    return compare(a, b);
+    return compareVersions(a, b);
   } catch {
     return a < b ? -1 : a > b ? 1 : 0;
   }
@@ -144,7 +149,7 @@ function jsonUrlEntry(f: StoredFile, base: string): Record<string, unknown> {
 /** PyPI's "latest": newest release that is neither a pre-release nor yanked, if any. */
 function latestVersion(p: Project): string {
   const live = (v: string): boolean => p.files.some((f) => f.version === v && !isYanked(f));
-  const stable = p.versions.filter((v) => live(v) && !explain(v)?.is_prerelease);
+  const stable = p.versions.filter((v) => live(v) && !isPrereleaseText(v));
   return stable.at(-1) ?? p.versions.filter(live).at(-1) ?? p.versions.at(-1)!;
 }
 

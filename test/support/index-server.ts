@@ -6,7 +6,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createHash } from "node:crypto";
-import { eq } from "@renovatebot/pep440";
+import { versionsEqual } from "../../src/pep/version.js";
 import {
   indexProjects,
   negotiateSimple,
@@ -260,9 +260,5 @@ export async function startIndexServer(options: IndexServerOptions): Promise<Ind
 }
 
 function safeEq(a: string, b: string): boolean {
-  try {
-    return eq(a, b);
-  } catch {
-    return false;
-  }
+  return versionsEqual(a, b);
 }

@@ -10,8 +10,13 @@ import type { LockInput } from "../types.js";
 import { readPdmPackage, type PdmEntry } from "./package.js";
 import { pdmIndexes, readPdmRoot } from "./pyproject.js";
 
-/** pdm.lock format 4 (pdm 2.x): 4.0 to 4.5 and later minor versions, which only add keys. */
-const LOCK_VERSION = /^4\.\d+(?:\.\d+)?$/;
+/**
+ * pdm.lock formats: 4.x (pdm 2.x; minor versions only add keys), and the older
+ * 3.x, 2 and 0.1.0 of pdm 1.x and 2.0/2.1 (files in [metadata.files], `name[extra]`
+ * entries, `sections` for groups), which real projects still have.
+ */
+const LOCK_VERSION = /^(?:[234](?:\.\d+){0,2}|0\.1\.0)$/;
+const SUPPORTED = "lock2nix reads pdm.lock versions 4.x (pdm 2) and the older 3.x, 2 and 0.1.0 (pdm 1)";
 
 /** Line numbers (1-based) of each `[[package]]` header, in order, for error messages. */
 function headerLines(text: string, header: string): number[] {
@@ -71,9 +76,11 @@ export function readPdmLock(input: LockInput): Lock {
   const top = new Fields(doc, "pdm.lock", { file: path });
   const metadata = top.sub("metadata", "[metadata]");
   const lockVersion = metadata?.optString("lock_version");
-  if (lockVersion === undefined || !LOCK_VERSION.test(lockVersion)) {
+  // The first pdm releases wrote no lock_version, but a [metadata] with the content hash.
+  const unversioned = lockVersion === undefined && metadata?.has("content_hash") === true;
+  if (!unversioned && (lockVersion === undefined || !LOCK_VERSION.test(lockVersion))) {
     throw new ParseError(
-      `unsupported lock_version ${lockVersion === undefined ? "(none in [metadata])" : `"${lockVersion}"`}: lock2nix reads pdm.lock versions 4.x (pdm 2)`,
+      `unsupported lock_version ${lockVersion === undefined ? "(none in [metadata], nor a content_hash)" : `"${lockVersion}"`}: ${SUPPORTED}`,
       { file: path },
     );
   }
@@ -137,7 +144,7 @@ export function readPdmLock(input: LockInput): Lock {
     format: "pdm",
     file: path,
     sha256: createHash("sha256").update(text).digest("hex"),
-    lockVersion,
+    ...(lockVersion !== undefined ? { lockVersion } : {}),
     root,
     packages,
     warnings,

@@ -23,7 +23,7 @@ export interface PdmPackageContext {
 }
 
 const KNOWN_KEYS = new Set([
-  "name", "version", "extras", "requires_python", "summary", "groups", "marker", "dependencies", "files",
+  "name", "version", "extras", "requires_python", "summary", "groups", "sections", "marker", "dependencies", "files",
   "git", "hg", "svn", "bzr", "ref", "revision", "path", "url", "editable", "subdirectory",
 ]);
 
@@ -146,7 +146,9 @@ export function readPdmPackage(table: Record<string, unknown>, f: Fields, ctx: P
   const dependencies: Dependency[] = (f.optStringArray("dependencies") ?? []).map((line) => readPdmRequirement(line, depFields));
   const marker = f.optString("marker");
   const requiresPython = f.optString("requires_python");
-  const groups = [...new Set((f.optStringArray("groups") ?? []).map((g) => (g === "default" ? DEFAULT_GROUP : g)))].sort();
+  // pdm 1 called groups `sections`.
+  const listed = f.optStringArray("groups") ?? f.optStringArray("sections") ?? [];
+  const groups = [...new Set(listed.map((g) => (g === "default" ? DEFAULT_GROUP : g)))].sort();
   return {
     package: {
       name,

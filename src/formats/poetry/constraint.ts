@@ -1,4 +1,4 @@
-import { satisfies } from "@renovatebot/pep440";
+import { satisfies } from "../../pep/specifier.js";
 import { ParseError } from "../../errors.js";
 
 /**
@@ -9,7 +9,7 @@ import { ParseError } from "../../errors.js";
  */
 export type Clause = Array<{ op: string; version: string }>;
 
-const PART = /^(\^|~=|~|===|==|!=|<=|>=|<|>)?\s*([0-9][0-9A-Za-z.*+!_-]*)$/;
+const PART = /^(\^|~=|~|===|==|!=|<=|>=|<|>|=)?\s*([0-9][0-9A-Za-z.*+!_-]*)$/;
 
 function release(version: string): number[] {
   return version.split(".").map((p) => Number.parseInt(p, 10));
@@ -37,7 +37,8 @@ function expand(op: string, version: string): Clause {
       { op: "<", version: upper.join(".") },
     ];
   }
-  return [{ op: op || "==", version }];
+  // poetry-core reads a lone `=` as `==`.
+  return [{ op: op === "" || op === "=" ? "==" : op, version }];
 }
 
 /** Parses a Poetry constraint such as `^3.8`, `>=2.7, !=3.0.*` or `>=3.6 || <3`. */
@@ -47,7 +48,7 @@ export function parsePoetryConstraint(text: string, where: string): Clause[] {
   return trimmed.split(/\s*\|\|?\s*/).map((alt) => {
     if (alt === "*") return [];
     // `>= 3.8` is written with a space after the operator in older locks.
-    const glued = alt.replace(/(\^|~=|~|===|==|!=|<=|>=|<|>)\s+/g, "$1");
+    const glued = alt.replace(/(\^|~=|~|===|==|!=|<=|>=|<|>|=)\s+/g, "$1");
     const parts = glued.split(/\s*,\s*|\s+(?=[<>=!~^0-9])/).filter((p) => p !== "");
     return parts.flatMap((part) => {
       const m = PART.exec(part.replace(/\s+/g, ""));
@@ -66,7 +67,7 @@ export function clauseToSpecifier(clause: Clause): string {
 
 /** True when `version` satisfies any alternative of the constraint. */
 export function constraintAllows(clauses: Clause[], version: string): boolean {
-  return clauses.some((c) => c.length === 0 || satisfies(version, clauseToSpecifier(c)));
+  return clauses.some((c) => c.length === 0 || satisfies(version, clauseToSpecifier(c), { prereleases: true }));
 }
 
 /** A PEP 508 marker for a Poetry `python = "…"` constraint on a dependency. */

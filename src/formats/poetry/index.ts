@@ -61,14 +61,17 @@ function readSource(f: Fields, name: string, sources: Map<string, string>): Pack
     case "directory":
       return { kind: "directory", path: url, editable: f.optBoolean("develop") ?? false };
     case "git": {
-      const commit = src.optString("resolved_reference");
-      if (!commit || !/^[0-9a-f]{40}$/.test(commit)) {
+      const reference = src.optString("reference");
+      const isCommit = (text: string | undefined) => text !== undefined && /^[0-9a-f]{40}$/.test(text);
+      // Poetry before 1.1 wrote no resolved_reference: its `reference` was the commit.
+      const resolved = src.optString("resolved_reference");
+      const commit = resolved ?? (isCommit(reference) ? reference : undefined);
+      if (!commit || !isCommit(commit)) {
         throw new ParseError(
-          `${f.where}: git source ${url} must name its commit in \`resolved_reference\` (40 hex digits), found ${commit ?? "nothing"}`,
+          `${f.where}: git source ${url} must name its commit in \`resolved_reference\` or \`reference\` (40 hex digits), found ${commit ?? reference ?? "nothing"}`,
           f.location,
         );
       }
-      const reference = src.optString("reference");
       const subdirectory = src.optString("subdirectory");
       return {
         kind: "git",

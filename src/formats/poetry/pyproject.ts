@@ -37,6 +37,8 @@ export function readPoetryRoot(doc: Record<string, unknown>, file: string): Root
   if (poetry) {
     const deps = poetry.sub("dependencies", "[tool.poetry.dependencies]");
     const optionalOnly = new Map<string, Dependency[]>();
+    // Only edges from [project] are refined here; the tables of one name's list each stay.
+    const fromProject = new Set((root.groups[DEFAULT_GROUP] ?? []).filter((d) => !d.source).map((d) => d.name));
     for (const [rawName, value] of Object.entries(poetry.optTable("dependencies") ?? {})) {
       if (rawName === "python") {
         const clauses = parsePoetryConstraint(String(value), "[tool.poetry.dependencies] python");
@@ -48,7 +50,7 @@ export function readPoetryRoot(doc: Record<string, unknown>, file: string): Root
       for (const { dependency, optional } of readPoetryDependency(rawName, value, deps as Fields)) {
         if (optional) optionalOnly.set(dependency.name, [...(optionalOnly.get(dependency.name) ?? []), dependency]);
         // Poetry 2 lists `[project] dependencies` and may refine them here; keep one edge per name.
-        else if (!root.groups[DEFAULT_GROUP]?.some((d) => d.name === dependency.name && !d.source && !dependency.source)) {
+        else if (dependency.source || !fromProject.has(dependency.name)) {
           addAll(root.groups, DEFAULT_GROUP, [dependency]);
         }
       }

@@ -6,7 +6,8 @@
  */
 import { createHash } from "node:crypto";
 import { dirname, relative, resolve } from "node:path";
-import { satisfies, valid } from "@renovatebot/pep440";
+import { satisfies } from "../../pep/specifier.js";
+import { isValidVersion } from "../../pep/version.js";
 import { LockError } from "../../errors.js";
 import { redactUrl } from "../../index/credentials.js";
 import { isPypiIndex } from "../../index/pypi-urls.js";
@@ -214,10 +215,11 @@ function exactPin(specifier: string | undefined): { version: string } | { why: s
   return { why: `\`${specifier}\` allows more than one version` };
 }
 
+/** Whether a pinned version meets a specifier; pins name their pre-releases, so pip admits them. */
 function allows(specifier: string, version: string): boolean {
-  if (valid(version) === null) return true;
+  if (!isValidVersion(version)) return true;
   try {
-    return satisfies(version, specifier);
+    return satisfies(version, specifier, { prereleases: true });
   } catch {
     return true;
   }
@@ -250,8 +252,10 @@ function pin(r: Resolved, constraints: Map<string, Entry[]>, ctx: SourceContext)
     }
     const cpin = exactPin(c.specifier);
     if (!("version" in cpin)) continue;
-    if (result.source !== undefined || (result.version !== undefined && result.version !== cpin.version)) conflict(c);
-    result = { ...result, version: cpin.version, hashes: union(result.hashes, c.hashes) };
+    if (result.source !== undefined) conflict(c);
+    const version = result.version === undefined ? cpin.version : commonPin(result.version, cpin.version);
+    if (version === undefined) conflict(c);
+    result = { ...result, version, hashes: union(result.hashes, c.hashes) };
     pinnedBy ??= c;
   }
   if (result.version === undefined && result.source === undefined) {
@@ -267,6 +271,15 @@ function pin(r: Resolved, constraints: Map<string, Entry[]>, ctx: SourceContext)
     for (const c of applicable) if (c.source === undefined && c.specifier && !allows(c.specifier, version)) conflict(c);
   }
   return result;
+}
+
+/**
+ * The version both `==a` and `==b` admit, as pip's resolver finds it: `1.0` and
+ * `1.0.0` are one version; `2.1.0` admits `2.1.0+cu118`, which is then the one.
+ */
+function commonPin(a: string, b: string): string | undefined {
+  if (a === b) return a;
+  return [a, b].find((v) => isValidVersion(v) && allows(`==${a}`, v) && allows(`==${b}`, v));
 }
 
 const union = (a: string[], b: string[]): string[] => [...new Set([...a, ...b])];

@@ -185,6 +185,8 @@ function readLine(file: SourceFile, line: LogicalLine, constraint: boolean, tree
     const hashes: string[] = [];
     for (const use of uses) {
       if (use.name === "editable" && editable) continue;
+      // pip 23.0 dropped such a hash unchecked; later pip refuses it, and so does lock2nix.
+      if (use.name === "hash" && editable) fail("`--hash` is not allowed on an `-e` line: an editable project is built from its folder, so there is no file to check", use.start);
       if (use.name === "hash" && !editable) {
         const hash = readHash(use.value as string);
         if (typeof hash !== "string") fail(hash.error, use.start);

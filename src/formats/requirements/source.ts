@@ -3,7 +3,7 @@
  * index or a source of its own (a URL, a git commit, a local path).
  */
 import { basename, dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { LockError, ParseError } from "../../errors.js";
 import type { PackageSource } from "../../model.js";
 import { isValidName, normalizeName } from "../../pep/normalize.js";
@@ -189,7 +189,7 @@ function local(absolute: string, entry: Entry, hint: string | undefined, ctx: So
     const filename = basename(absolute);
     const fromFile = fileNameVersion(filename, entry);
     const name = hint ?? fromFile?.name;
-    if (name === undefined) fail(entry, `cannot tell which package \`${shown(entry)}\` is: write it as \`name @ file://${absolute}\``);
+    if (name === undefined) fail(entry, `cannot tell which package \`${shown(entry)}\` is: write it as \`name @ ${pathToFileURL(absolute).href}\``);
     return { name, source: { kind: "file", path }, ...optional("version", fromFile?.version), filename };
   }
   const editable = entry.editable;
@@ -198,7 +198,7 @@ function local(absolute: string, entry: Entry, hint: string | undefined, ctx: So
   if (name === undefined) {
     const folder = path === "." ? "the lock's folder" : path;
     const why = project === undefined ? `no pyproject.toml, setup.cfg or setup.py in ${folder}` : `the pyproject.toml or setup.cfg in ${folder} gives no static name`;
-    fail(entry, `cannot tell which package \`${shown(entry)}\` is (${why}): write it as \`name @ file://${absolute}\``);
+    fail(entry, `cannot tell which package \`${shown(entry)}\` is (${why}): write it as \`name @ ${pathToFileURL(absolute).href}\``);
   }
   return { name, source: { kind: "directory", path, editable }, ...optional("version", project?.version) };
 }

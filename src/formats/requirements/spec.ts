@@ -83,6 +83,9 @@ export function parseSpec(text: string): RequirementSpec {
   const leading = head.length - head.trimStart().length;
   const body = head.trim();
   if (url) {
+    // pip takes it, and the download fails later: a URL's blanks must be written %20.
+    const blank = /\s/.exec(body);
+    if (blank) throw new SpecError(`a URL cannot hold blanks: write them as %20 in \`${body}\``, leading + blank.index);
     return { form: "url", url: body, extras: [], ...optional("marker", marker(markerText, markerOffset, text)) };
   }
   const at = body.indexOf("@");

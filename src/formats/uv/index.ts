@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { ParseError } from "../../errors.js";
+import { LockError, ParseError } from "../../errors.js";
 import type { Lock, LockedPackage } from "../../model.js";
 import { comparePackages } from "../../model.js";
 import { markerToString } from "../../pep/markers.js";
@@ -8,6 +8,7 @@ import { Fields } from "../fields.js";
 import { parseToml } from "../toml.js";
 import type { LockInput } from "../types.js";
 import { ConflictAssignment, readMarkerNode } from "./markers.js";
+import { applies, readUvToolOptions, type UvToolOptions } from "./pyproject.js";
 import { readUvDependency, readUvPackage, type UvDependency } from "./package.js";
 import { Converter, readWorkspace, type ManifestRequirements } from "./workspace.js";
 
@@ -45,6 +46,24 @@ function readManifest(top: Fields): { members: string[]; requirements: ManifestR
     (groups[normalizeName(group)] ??= []).push(...entries.map((e) => readUvDependency(e, group, groupTable as Fields)));
   }
   return { members, requirements: { main, groups } };
+}
+
+/** `[tool.uv] no-build` / `no-binary`: the files `uv sync` may use, for packages from an index or URL. */
+function applyBuildPolicy(packages: LockedPackage[], tool: UvToolOptions, path: string): void {
+  for (const pkg of packages) {
+    const kind = pkg.source?.kind ?? "index";
+    if (kind !== "index" && kind !== "url" && kind !== "file") continue;
+    const noBuild = applies(tool.noBuild, pkg.name);
+    const noBinary = applies(tool.noBinary, pkg.name);
+    if (noBuild && noBinary) {
+      throw new LockError(
+        `${pkg.name} ${pkg.version}: pyproject.toml's [tool.uv] forbids both building it (no-build) and using its wheels (no-binary), so no file of it may be installed, as uv would also refuse`,
+        { file: path, package: pkg.name },
+      );
+    }
+    if (noBuild) pkg.only = "wheel";
+    else if (noBinary) pkg.only = "sdist";
+  }
 }
 
 /** Reads `uv.lock` (uv 0.3 and later: lock version 1, revisions up to 3). */
@@ -117,6 +136,18 @@ export function readUvLock(input: LockInput): Lock {
 
   const requiresPython = top.optString("requires-python");
   if (requiresPython) workspace.root.requiresPython = [requiresPython];
+  const tool = readUvToolOptions(input);
+  applyBuildPolicy(packages, tool, path);
+  const rootName = workspace.root.name === undefined ? undefined : normalizeName(workspace.root.name);
+  const conflicts = [
+    ...assignment.declared.map((set) =>
+      set.flatMap((i) => (i.package === rootName && i.kind !== "project" ? [{ kind: i.kind, name: i.name as string }] : [])),
+    ),
+    ...tool.conflicts,
+  ].filter((set) => set.length > 1);
+  // uv writes the pyproject's sets into the lock too: keep each once.
+  const unique = [...new Map(conflicts.map((set) => [JSON.stringify(set.map((i) => `${i.kind}:${i.name}`).sort()), set])).values()];
+  if (unique.length > 0) workspace.root.conflicts = unique;
   packages.sort(comparePackages);
   return {
     format: "uv",

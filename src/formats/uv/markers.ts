@@ -53,6 +53,8 @@ export class ConflictAssignment {
   readonly assumedInactive = new Set<string>();
   /** Each declared set, described, for the warning. */
   readonly sets: string[] = [];
+  /** Each declared set's items. */
+  readonly declared: ConflictItem[][] = [];
 
   constructor(conflicts: unknown, top: Fields) {
     if (conflicts === undefined) return;
@@ -74,6 +76,7 @@ export class ConflictAssignment {
         return { kind: "project", package: pkg };
       });
       this.sets.push(items.map(describeItem).join(" with "));
+      this.declared.push(items);
       const activeCandidates = items.filter((i) => i.kind !== "extra" && !this.inactive.has(key(i)));
       for (const loser of activeCandidates.slice(1)) this.inactive.add(key(loser));
     }

@@ -170,7 +170,8 @@ export function readWorkspace(
       }
       groupsOf(member);
     }
-  } else if (manifest.main.length === 0 && Object.keys(manifest.groups).length === 0) {
+  } else if (packages.length > 0 && manifest.main.length === 0 && Object.keys(manifest.groups).length === 0) {
+    // (A lock with no packages at all is a PEP 723 script's with no dependencies: valid, and empty.)
     throw new LockError(
       'uv.lock names no project: no package has the source `editable = "."` or `virtual = "."`, and [manifest] names no members or requirements',
       top.location,

@@ -309,6 +309,35 @@ describe("pdm.lock reader on locks written the way pdm writes them", () => {
     expect(resolution.groups.get("dev")?.get("x86_64-linux")).toEqual(["click", "demo-lib", "pysocks", "requests", "six"]);
   });
 
+  it.each([
+    ["3.1", 'lock_version = "3.1"\n'],
+    ["2", 'lock_version = "2"\n'],
+    ["0.1.0", 'lock_version = "0.1.0"\n'],
+    ["none", ""],
+  ])("reads pdm 1's lock_version %s: [metadata.files] and `sections`", (_version, versionLine) => {
+    const old = lockIn({
+      "pdm.lock": `[[package]]
+name = "six"
+sections = ["default", "dev"]
+version = "1.16.0"
+requires_python = ">=2.7"
+summary = "Python 2 and 3 compatibility utilities"
+
+[metadata]
+${versionLine}content_hash = "sha256:${SHA("0")}"
+
+[metadata.files]
+"six 1.16.0" = [
+    {file = "six-1.16.0.tar.gz", hash = "sha256:${SHA("1")}"},
+]
+`,
+    });
+    const lock = readPdmLock(old);
+    expect(lock.packages.map((p) => [p.name, p.groups, p.artifacts])).toEqual([["six", ["dev", "main"], [{ filename: "six-1.16.0.tar.gz", sha256: SHA("1") }]]]);
+    expect(Object.keys(lock.root.groups).sort()).toEqual(["dev", "main"]);
+    resolvesAndEmits(lock);
+  });
+
   it("reads lock 4.0: [metadata.files] with URLs and `name[extra]` entries", () => {
     const old = lockIn({
       "pdm.lock": `[[package]]
@@ -379,9 +408,9 @@ describe("pdm.lock reader warnings", () => {
 describe("pdm.lock reader errors", () => {
   const lock = (body: string, version = "4.5.0") => HEADER(version) + body;
   it.each([
-    ["an unknown lock_version", lock(SIX(), "3.0"), 'pdm.lock: unsupported lock_version "3.0": lock2nix reads pdm.lock versions 4.x (pdm 2)'],
-    ["a lock_version 5", lock(SIX(), "5.0.0"), 'pdm.lock: unsupported lock_version "5.0.0": lock2nix reads pdm.lock versions 4.x (pdm 2)'],
-    ["no [metadata]", SIX(), "pdm.lock: unsupported lock_version (none in [metadata]): lock2nix reads pdm.lock versions 4.x (pdm 2)"],
+    ["an unknown lock_version", lock(SIX(), "1.0"), 'pdm.lock: unsupported lock_version "1.0": lock2nix reads pdm.lock versions 4.x (pdm 2) and the older 3.x, 2 and 0.1.0 (pdm 1)'],
+    ["a lock_version 5", lock(SIX(), "5.0.0"), 'pdm.lock: unsupported lock_version "5.0.0": lock2nix reads pdm.lock versions 4.x (pdm 2) and the older 3.x, 2 and 0.1.0 (pdm 1)'],
+    ["no [metadata]", SIX(), "pdm.lock: unsupported lock_version (none in [metadata], nor a content_hash): lock2nix reads pdm.lock versions 4.x (pdm 2) and the older 3.x, 2 and 0.1.0 (pdm 1)"],
     ["TOML that does not parse", `[metadata]\nlock_version = "4.5.0"\n[[package]]\nname = \n`, "pdm.lock:4:8: not valid TOML: invalid value"],
     [
       "a version that is not a string",

@@ -113,7 +113,7 @@ describe("poetry.lock reader errors", () => {
     [
       "a git source without its commit",
       PKG('[package.source]\ntype = "git"\nurl = "https://example.com/six.git"\nreference = "main"\n') + META("2.0"),
-      "poetry.lock:1: package six: [[package]] six: git source https://example.com/six.git must name its commit in `resolved_reference` (40 hex digits), found nothing",
+      "poetry.lock:1: package six: [[package]] six: git source https://example.com/six.git must name its commit in `resolved_reference` or `reference` (40 hex digits), found main",
     ],
     [
       "an unknown source type",
@@ -143,6 +143,35 @@ describe("poetry.lock reader errors", () => {
     } catch (err) {
       expect((err as Lock2nixError).format().startsWith(path)).toBe(true);
     }
+  });
+
+  it("takes a git commit from `reference` where Poetry before 1.1 wrote no resolved_reference", () => {
+    const commit = "639b822d16aff7d732a4da2d3752cfdecee00aef";
+    const path = lockIn({
+      "poetry.lock": PKG(`[package.source]\ntype = "git"\nurl = "https://example.com/six.git"\nreference = "${commit}"\n`) + META("1.1"),
+    });
+    expect(readLock(path).packages[0]?.source).toMatchObject({ kind: "git", url: "https://example.com/six.git", commit });
+  });
+
+  it("reads the constraint `=0.12.3` as `==0.12.3`, as poetry-core does", () => {
+    const path = lockIn({
+      "poetry.lock": PKG() + META("2.0"),
+      "pyproject.toml": '[tool.poetry]\nname = "app"\n[tool.poetry.dependencies]\npython = "^3.11"\nsix = "=1.16.0"\n',
+    });
+    expect(readLock(path).root.groups["main"]?.[0]?.specifier).toBe("==1.16.0");
+  });
+
+  it("keeps every table of a root dependency written as a list of per-python tables", () => {
+    const path = lockIn({
+      "poetry.lock": PKG() + META("2.0"),
+      "pyproject.toml":
+        '[tool.poetry]\nname = "app"\n[tool.poetry.dependencies]\npython = "^3.9"\nsix = [{version = "1.15", python = "<3.10"}, {version = ">=1.16", python = ">=3.12"}]\n',
+    });
+    const main = readLock(path).root.groups["main"] ?? [];
+    expect(main.map((d) => [d.name, d.specifier, d.marker])).toEqual([
+      ["six", "==1.15", 'python_version < "3.10"'],
+      ["six", ">=1.16", 'python_version >= "3.12"'],
+    ]);
   });
 
   it("reads a pyproject.toml beside the lock for the root's groups and python", () => {

@@ -18,6 +18,21 @@ const CASES: Array<[string, Record<string, string>, string]> = [
   ],
   ["a file including itself", { "a.txt": "-r a.txt\n" }, "$D/a.txt:1:1: include cycle: $D/a.txt:1 includes $D/a.txt"],
   [
+    "--hash on an -e line",
+    { "r.txt": `-e ./proj --hash=sha256:${H}\n`, "proj/setup.py": "" },
+    "$D/r.txt:1:11: `--hash` is not allowed on an `-e` line: an editable project is built from its folder, so there is no file to check",
+  ],
+  [
+    "a URL with a blank",
+    { "r.txt": "https://example.org/a b/foo-1.0.tar.gz\n" },
+    "$D/r.txt:1:22: a URL cannot hold blanks: write them as %20 in `https://example.org/a b/foo-1.0.tar.gz`",
+  ],
+  [
+    "an unnamed path with a blank: the suggested URL escapes it",
+    { "r.txt": "./my dir/foo\n", "my dir/foo/setup.py": "" },
+    "$D/r.txt:1:1: cannot tell which package `./my dir/foo` is (the pyproject.toml or setup.cfg in my dir/foo gives no static name): write it as `name @ file://$D/my%20dir/foo`",
+  ],
+  [
     "unpinned: a range",
     { "r.txt": "six==1.16.0\nrequests>=2.31\n" },
     `$D/r.txt:2:1: package requests: \`requests>=2.31\` is not pinned (\`>=2.31\` allows more than one version): ${UNPINNED}`,

@@ -180,6 +180,21 @@ idna==3.6 \\
     expect(result.lock.packages[0]?.artifacts).toEqual([{ filename: "", sha256: H1 }, { filename: "", sha256: H2 }]);
   });
 
+  it.each([
+    ["a pre-release pin under a range that names none", "foo==2.0rc1\n", "foo>=1.0\n", "2.0rc1"],
+    ["two spellings of one version", "foo==1.0\n", "foo==1.0.0\n", "1.0"],
+    ["a pin whose constraint adds a local label", "torch==2.1.0\n", "torch==2.1.0+cu118\n", "2.1.0+cu118"],
+    ["a local-label pin under a constraint without it", "torch==2.1.0+cu118\n", "torch==2.1.0\n", "2.1.0+cu118"],
+  ])("accepts %s, as pip does", (_what, requirement, constraint, version) => {
+    const { result } = readFiles({ "r.txt": `-c c.txt\n${requirement}`, "c.txt": constraint });
+    expect(result.lock.packages.map((p) => p.version)).toEqual([version]);
+  });
+
+  it("still refuses a pin its constraint excludes", () => {
+    expect(() => readFiles({ "r.txt": "-c c.txt\ntorch==2.1.0+cpu\n", "c.txt": "torch==2.1.0+cu118\n" })).toThrow(/conflicts with constraint/);
+    expect(() => readFiles({ "r.txt": "-c c.txt\nfoo==2.0rc1\n", "c.txt": "foo<2.0\n" })).toThrow(/conflicts with constraint/);
+  });
+
   it("treats -r inside a constraints file as requirements, as pip does", () => {
     const { result } = readFiles({ "r.txt": "-c c.txt\n", "c.txt": "-r more.txt\n", "more.txt": "six==1.16.0\n" });
     expect(result.lock.packages.map((p) => p.name)).toEqual(["six"]);
@@ -320,7 +335,7 @@ idna==3.6 \\
         `--hash=sha256:${H1}`,
         "six==1.16.0 --global-option=--quiet -C key=value --pre",
         "-r more.txt --pre",
-        "-e ./pkg --hash=sha256:" + H1,
+        "-e ./pkg --pre",
       ].join("\n"),
       "more.txt": "idna==3.6\n",
       "pkg/pyproject.toml": '[project]\nname = "pkg"\nversion = "1"\n',
@@ -332,7 +347,7 @@ idna==3.6 \\
       `${f}:2: \`-C key=value\` is ignored: lock2nix passes no build-backend settings yet`,
       `${f}:2: \`--pre\` has no effect on a requirement line (pip ignores it there)`,
       `${f}:3: \`--pre\` is ignored on a line with \`-r\` (pip ignores it there)`,
-      `${f}:4: \`--hash\` has no effect on a \`-e\` requirement line (pip ignores it there)`,
+      `${f}:4: \`--pre\` has no effect on a \`-e\` requirement line (pip ignores it there)`,
     ]);
     expect(result.lock.packages.map((p) => p.name)).toEqual(["idna", "pkg", "six"]);
   });

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { emitNix } from "../../../src/emit/index.js";
 import { Lock2nixError } from "../../../src/errors.js";
 import type { LockInput } from "../../../src/formats/types.js";
+import { readLock } from "../../../src/formats/index.js";
 import { readUvLock } from "../../../src/formats/uv/index.js";
 import type { Lock } from "../../../src/model.js";
 import { resolveLock } from "../../../src/resolve/index.js";
@@ -378,6 +379,45 @@ old = [
     expect(six(["new"])).toBe("1.16.0");
   });
 
+  it("honours [tool.uv] conflicts: conflicting extras are refused together, a conflicting default group is left out", () => {
+    const optional = `
+[package.optional-dependencies]
+new = [{ name = "six", version = "1.16.0", source = { registry = "https://pypi.org/simple" } }]
+old = [{ name = "six", version = "1.15.0", source = { registry = "https://pypi.org/simple" } }]
+
+[package.dev-dependencies]
+legacy = [{ name = "six", version = "1.15.0", source = { registry = "https://pypi.org/simple" } }]
+`;
+    // An older uv wrote the sets only in pyproject.toml.
+    const dir = lockDir({
+      "uv.lock": `${HEAD}${APP("", optional)}${SIX("", "1.15.0")}${SIX()}`,
+      "pyproject.toml": '[project]\nname = "app"\n[tool.uv]\nconflicts = [[{ extra = "old" }, { extra = "new" }], [{ extra = "new" }, { group = "legacy" }]]\n',
+    });
+    const lock = read(dir);
+    expect(lock.root.conflicts).toEqual([
+      [{ kind: "extra", name: "old" }, { kind: "extra", name: "new" }],
+      [{ kind: "extra", name: "new" }, { kind: "group", name: "legacy" }],
+    ]);
+    expect(() => generateFor(lock, { extras: ["old", "new"] })).toThrow("extra `old` and extra `new` conflict");
+    const withNew = generateFor(lock, { extras: ["new"] }).resolution;
+    expect([...withNew.groups.keys()]).toEqual(["main"]);
+    expect(withNew.warnings).toContain("group `legacy` conflicts with extra `new` (the lock's `conflicts`): envs.legacy is left out");
+    expect(() => generateFor(lock, { extras: ["new"], groups: ["legacy"] })).toThrow("group `legacy` conflicts with extra `new`");
+    expect([...generateFor(lock, { extras: ["old"] }).resolution.groups.keys()]).toEqual(["legacy", "main"]);
+  });
+
+  it("honours [tool.uv] no-build, no-build-package and no-binary-package", () => {
+    const lockText = `${HEAD}${APP('    { name = "six" },\n    { name = "pip" },\n')}${SIX()}${SIX().replaceAll("six", "pip")}`;
+    const only = (tool: string) =>
+      read(lockDir({ "uv.lock": lockText, "pyproject.toml": `[project]\nname = "app"\n[tool.uv]\n${tool}\n` })).packages.map((p) => [p.name, p.only]);
+    expect(only("no-build = true")).toEqual([["pip", "wheel"], ["six", "wheel"]]);
+    expect(only('no-build-package = ["six"]\nno-binary-package = ["pip"]')).toEqual([["pip", "sdist"], ["six", "wheel"]]);
+    expect(() => only("no-build = true\nno-binary = true")).toThrow(/six 1\.16\.0: pyproject.toml's \[tool.uv\] forbids both building it \(no-build\) and using its wheels/);
+    const lock = read(lockDir({ "uv.lock": lockText, "pyproject.toml": '[project]\nname = "app"\n[tool.uv]\nno-build = true\n' }));
+    const six = generateFor(lock).resolution.packages.get("six")?.get("x86_64-linux");
+    expect(JSON.stringify(six?.source)).toContain("six-1.16.0-py2.py3-none-any.whl");
+  });
+
   it("gives a source tree with a dynamic version the version 0, and reads dev groups and [manifest] requirements", () => {
     const dir = lockDir({
       "uv.lock": `${HEAD}
@@ -430,6 +470,18 @@ dev = [
   it("warns when the lock covers only some environments", () => {
     const dir = lockDir({ "uv.lock": `${HEAD}supported-markers = ["sys_platform == 'linux'"]\n${APP()}${SIX()}` });
     expect(read(dir).warnings).toEqual(['uv.lock was resolved only for the environments sys_platform == "linux": targets outside them may lack packages']);
+  });
+
+  it("reads a PEP 723 script's lock (example.py.lock), also one with no dependencies", () => {
+    const dir = lockDir({
+      "example.py.lock": 'version = 1\nrequires-python = ">=3.12"\n\n[manifest]\nrequirements = [{ name = "six" }]\n\n' + SIX(),
+      "empty.py.lock": 'version = 1\nrequires-python = ">=3.12"\n',
+    });
+    const lock = readLock(join(dir, "example.py.lock"));
+    expect(lock.packages.map((p) => p.name)).toEqual(["six"]);
+    expect(lock.root.groups["main"]?.map((d) => d.name)).toEqual(["six"]);
+    const empty = readLock(join(dir, "empty.py.lock"));
+    expect([empty.packages, empty.root.groups["main"] ?? []]).toEqual([[], []]);
   });
 
   it("reads uv 0.2's [[distribution]] entries", () => {

@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import type { Lock } from "../src/model.js";
+import { choosePython } from "../src/resolve/target.js";
+
+const lockAllowing = (...requiresPython: string[]) =>
+  ({ file: "/p/uv.lock", root: { groups: {}, extras: {}, requiresPython }, packages: [] }) as unknown as Lock;
+
+describe("choosePython", () => {
+  it.each([
+    [[">=3.9"], "3.14"],
+    [[">=3.9,<3.13"], "3.12"],
+    // A bare version is `==`, as uv and PDM read it.
+    [["3.13.*"], "3.13"],
+    [["==3.13.*"], "3.13"],
+    // Exact pins to a release nixpkgs' patch level has moved past still pick their series.
+    [["==3.12"], "3.12"],
+    [["==3.10.7"], "3.10"],
+    [["<3.12.5"], "3.11"],
+    [[">=3.6,<3.7", ">=3.11,<3.12"], "3.11"],
+  ])("%j -> %s", (requiresPython, expected) => {
+    expect(choosePython(lockAllowing(...requiresPython))).toBe(expected);
+  });
+
+  it("accepts --python for a series the project pins a release of", () => {
+    expect(choosePython(lockAllowing("==3.12"), "3.12")).toBe("3.12");
+    expect(choosePython(lockAllowing("==3.10.7"), "3.10")).toBe("3.10");
+    expect(() => choosePython(lockAllowing("==3.12"), "3.13")).toThrow(/excludes --python 3.13/);
+  });
+
+  it("names a python constraint that is not PEP 440", () => {
+    expect(() => choosePython(lockAllowing(">=3.x"))).toThrow(/`>=3.x` is not a PEP 440 version specifier/);
+  });
+});

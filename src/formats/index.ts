@@ -4,7 +4,7 @@ import { Lock2nixError, LockError } from "../errors.js";
 import { decodeText, InputFileError, readBounded, readOptional } from "../fs.js";
 import { inScope, outOfScopeReason, pathScope, type PathScope } from "../scope.js";
 import type { FormatId, Lock } from "../model.js";
-import { valid as validPep440 } from "@renovatebot/pep440";
+import { isValidVersion } from "../pep/version.js";
 import { readPoetryLock } from "./poetry/index.js";
 import { readUvLock } from "./uv/index.js";
 import { readPdmLock } from "./pdm/index.js";
@@ -160,7 +160,7 @@ export function readLocated(located: { file: string; format: LockFormat }, memo?
  * byte is refused here, naming the package, rather than failing later.
  */
 /** PEP 440's grammar (its own check below), with nothing a version string may not hold: no space, no control character. */
-const isPep440 = (v: string): boolean => /^[A-Za-z0-9.!+_-]+$/.test(v) && v.length <= 128 && validPep440(v) !== null;
+const isPep440 = (v: string): boolean => /^[A-Za-z0-9.!+_-]+$/.test(v) && v.length <= 128 && isValidVersion(v);
 
 function checkPackages(lock: Lock): void {
   for (const pkg of lock.packages) {

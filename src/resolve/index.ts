@@ -115,6 +115,9 @@ interface TargetGraph {
 }
 
 /** Walks the lock from the root's groups on one target: which entry of each name, with which extras. */
+/** Packages lockers leave out as "unsafe" (Poetry's and pip-tools' lists). */
+const OMITTED_BY_LOCKERS: ReadonlySet<string> = new Set(["setuptools", "pip", "wheel", "distribute"]);
+
 function walkTarget(lock: Lock, target: Target, groups: string[], rootExtras: string[], warnings: Set<string>): TargetGraph {
   const markers = new MarkerCache(markerEnvironmentFor({ pythonVersion: target.python, system: target.system }));
   const lockDir = dirname(lock.file);
@@ -147,6 +150,11 @@ function walkTarget(lock: Lock, target: Target, groups: string[], rootExtras: st
     if (already) return already;
     let candidates = byName.get(dep.name) ?? [];
     if (candidates.length === 0) {
+      // Poetry before 1.4 and pip-compile without --allow-unsafe leave these out of every lock: the interpreter's own are used.
+      if (OMITTED_BY_LOCKERS.has(dep.name)) {
+        warnings.add(`${who(from)} depends on ${dep.name}, which the lock leaves out (as Poetry and pip-compile do); it is left out`);
+        return undefined;
+      }
       // A lock cut short or edited by hand: building without the package would fail at import, not here.
       throw new LockError(`${who(from)} depends on ${dep.name}, which the lock does not contain; the lock is incomplete (regenerate it with its tool)`, {
         file: lock.file,

@@ -8,6 +8,7 @@ import { ArchiveError, cargoGitCrates, gitCrateSources, HashMismatchError, inspe
 import type { OverrideSet, SdistFacts, SdistFactsLookup } from "../overrides/index.js";
 import type { Resolution } from "./index.js";
 import type { RunMemo } from "../run-memo.js";
+import { allOrFirstError } from "./locate.js";
 
 export interface InspectContext {
   http: HttpClient;
@@ -114,7 +115,7 @@ export async function inspectSources(resolution: Resolution, ctx: InspectContext
       );
     }
   }
-  await Promise.all(jobs);
+  await allOrFirstError(jobs);
   if (unknown.size > 0) {
     ctx.warnings.push(`build requirements with no nixpkgs attribute known to lock2nix (add them with --overrides): ${[...unknown].sort().join(", ")}`);
   }

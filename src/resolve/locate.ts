@@ -78,7 +78,7 @@ export async function nameArtifactsByHash(lock: Lock, ctx: LocateContext): Promi
     (p) => p.artifacts.some((a) => a.filename === "") || (p.source.kind === "index" && p.artifacts.length === 0),
   );
   const missing: string[] = [];
-  await Promise.all(
+  await allOrFirstError(
     unnamed.map(async (pkg) => {
       const found = await filesOf(pkg, ctx, lock.root.indexes);
       if (!found) {
@@ -187,7 +187,7 @@ export async function locateArtifacts(lock: Lock, resolution: Resolution, ctx: L
     }
   }
   try {
-    await Promise.all(jobs);
+    await allOrFirstError(jobs);
     await hashUnhashed(resolution, ctx, lock);
   } finally {
     hashed();
@@ -232,7 +232,7 @@ async function hashGitSources(resolution: Resolution, ctx: LocateContext, lock: 
       );
     }
   }
-  await Promise.all(jobs);
+  await allOrFirstError(jobs);
   if (offline.length > 0) {
     ctx.warnings.push(
       `git dependencies are not hashed offline, so they use builtins.fetchGit, which fetches while Nix evaluates: ${[...new Set(offline)].sort().join(", ")}; run without --offline to pin them with fetchgit and a sha256`,
@@ -274,4 +274,14 @@ async function hashUnhashed(resolution: Resolution, ctx: LocateContext, lock: Lo
       build.source = { kind: "artifact", artifact: { ...artifact, sha256: await pending } };
     }
   }
+}
+
+/**
+ * Waits for every job, then throws the first failure: a failed lookup must
+ * not end the run while others still answer and write the cache behind it.
+ */
+export async function allOrFirstError(jobs: Array<Promise<unknown>>): Promise<void> {
+  const results = await Promise.allSettled(jobs);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
 }

@@ -27,6 +27,14 @@ describe("choosePython", () => {
     expect(() => choosePython(lockAllowing("==3.12"), "3.13")).toThrow(/excludes --python 3.13/);
   });
 
+  it("reads --python X.Y.Z as its series, which nixpkgs ships one release of", () => {
+    expect(choosePython(lockAllowing("==3.12"), "3.12.0")).toBe("3.12");
+    expect(choosePython(lockAllowing("==3.10.7"), "3.10.7")).toBe("3.10");
+    expect(choosePython(lockAllowing(">=3.9"), "3.13.2")).toBe("3.13");
+    expect(() => choosePython(lockAllowing("==3.12"), "3.13.0")).toThrow(/excludes --python 3.13.0/);
+    expect(() => choosePython(lockAllowing(">=3.9"), "3.12.x")).toThrow(/expected a CPython minor version/);
+  });
+
   it("names a python constraint that is not PEP 440", () => {
     expect(() => choosePython(lockAllowing(">=3.x"))).toThrow(/`>=3.x` is not a PEP 440 version specifier/);
   });

@@ -60,16 +60,18 @@ function allowed(lock: Lock, python: string, loosely: boolean): boolean {
  */
 export function choosePython(lock: Lock, requested?: string): string {
   if (requested !== undefined) {
-    if (!/^3\.\d+$/.test(requested)) {
+    // nixpkgs ships one patch release per series: `3.12.0` asks for the 3.12 series.
+    const series = /^3\.\d+\.\d+$/.test(requested) ? requested.split(".").slice(0, 2).join(".") : requested;
+    if (!/^3\.\d+$/.test(series)) {
       throw new UsageError(`--python ${requested}: expected a CPython minor version such as 3.12`);
     }
-    if (!allowed(lock, requested, true)) {
+    if (!allowed(lock, series, true)) {
       throw new LockError(
         `the project allows python ${lock.root.requiresPython?.join(" or ")}, which excludes --python ${requested}`,
         { file: lock.file },
       );
     }
-    return requested;
+    return series;
   }
   const found = NIXPKGS_PYTHONS.find((p) => allowed(lock, p, false)) ?? NIXPKGS_PYTHONS.find((p) => allowed(lock, p, true));
   if (!found) {

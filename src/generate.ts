@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { emitNix } from "./emit/index.js";
+import { readPreviousBuilds } from "./emit/previous.js";
 import { locateLock, readLocated } from "./formats/index.js";
 import { settleWrites } from "./fs.js";
 import { DiskCache, defaultCacheDir } from "./index/cache.js";
@@ -12,6 +13,7 @@ import type { IndexClient } from "./index/types.js";
 import { DEFAULT_GROUP, type FormatId, type Lock } from "./model.js";
 import { resolveLock, type Resolution } from "./resolve/index.js";
 import { inspectSources } from "./resolve/inspect-sources.js";
+import { readLocalTrees } from "./resolve/local-trees.js";
 import { locateArtifacts, nameArtifactsByHash } from "./resolve/locate.js";
 import { defaultLibrary, libraryFingerprint, loadUserFiles, overrideWarnings, type OverrideSet, type SdistFactsLookup, type SourceBuildRef } from "./overrides/index.js";
 import { choosePython, NIX_SYSTEMS, type NixSystem } from "./resolve/target.js";
@@ -47,6 +49,11 @@ export interface GenerateOptions {
   onInfo?: (message: string) => void;
   /** User override files (the library's format, a map of package -> entry), applied in order after the library's. */
   overrides?: string[];
+  /**
+   * The file whose build facts are kept for sources that did not change
+   * (default: `output`, when it exists and lock2nix wrote it); false: none.
+   */
+  previousOutput?: string | false;
 }
 
 export interface GenerateResult {
@@ -120,12 +127,16 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     if (locateResult.status === "rejected") throw locateResult.reason;
     if (inspectResult.status === "rejected") throw inspectResult.reason;
     const inspected = inspectResult.value;
-    const sdistFacts: SdistFactsLookup | undefined = inspected?.lookup;
+    // Local trees are read from disk; sdists as inspected. A name and version is one or the other.
+    const localTrees = readLocalTrees(resolution, warnings);
+    const sdistFacts: SdistFactsLookup = (name, version) => localTrees(name, version) ?? inspected?.lookup(name, version);
+    const previousFile = options.previousOutput ?? options.output;
     const nix = emitNix(lock, resolution, {
       outputDir,
       recordedOptions: recordedOptionsFor(lock, { ...options, ...(indexUrl ? { indexUrl } : {}) }),
       overrides,
-      ...(sdistFacts ? { sdistFacts } : {}),
+      sdistFacts,
+      previous: readPreviousBuilds(previousFile && existsSync(previousFile) ? readFileSync(previousFile, "utf8") : undefined),
     });
     const sourceBuilds: SourceBuildRef[] = [];
     for (const [name, builds] of resolution.packages) {

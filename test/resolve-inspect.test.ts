@@ -51,14 +51,14 @@ describe("sdists are inspected for their build system", () => {
     const cacheDir = tempDir();
     const online = await generate({ path: dir, python: "3.11", systems: ["x86_64-linux"], cacheDir });
     expect(online.nix).toContain("build-system = [\n        pythonPackages.hatch-vcs\n        pythonPackages.hatchling\n      ];");
-    expect(online.nix).not.toContain("build-system guessed");
+    expect(online.nix).not.toContain("build-system fell back");
     expect(online.warnings.join("\n")).toMatch(/cfast.*builds native code, no override known/);
     // Offline, the cache answers the same.
     const offline = await generate({ path: dir, python: "3.11", systems: ["x86_64-linux"], cacheDir, offline: true });
     expect(offline.nix).toBe(online.nix);
-    // Offline without the cache: guessed, and the header says which.
+    // Offline without the cache, and none of them in the table: the fallback set, and the header says which.
     const cold = await generate({ path: dir, python: "3.11", systems: ["x86_64-linux"], cacheDir: tempDir(), offline: true });
-    expect(cold.nix).toContain("# build-system guessed (setuptools; no override, sdist not inspected): cfast hatched legacy-pkg");
+    expect(cold.nix).toContain("# build-system fell back (flit-core, hatch-fancy-pypi-readme, hatch-vcs, hatchling, pbr, pdm-backend, poetry-core, setuptools, setuptools-scm, uv-build; nothing known): cfast hatched legacy-pkg");
   });
 });
 
@@ -82,7 +82,7 @@ describe("sdists are read while other releases are still looked up", () => {
     const result = await generate({ path: dir, python: "3.11", systems: ["x86_64-linux"], cacheDir: tempDir() });
     expect(result.nix).toContain(`hash = "sha256-${createHash("sha256").update(content).digest("base64")}";`);
     expect(result.nix).toContain("pythonPackages.flit-core");
-    expect(result.nix).not.toContain("build-system guessed");
+    expect(result.nix).not.toContain("build-system fell back");
   });
 });
 

@@ -105,7 +105,10 @@ export async function inspectSources(resolution: Resolution, ctx: InspectContext
             cargoGitHashes = await hashGitCrates(found.cargoLock, known, key, ctx);
           }
           facts.set(key, {
+            from: "sdist",
             buildRequires: mapped ? mapped.attrs : ["setuptools"],
+            ...(mapped && mapped.hooks.length > 0 ? { buildHooks: mapped.hooks } : {}),
+            ...(mapped && mapped.pinned.length > 0 ? { relaxBuildPins: true } : {}),
             nativeSources: found.nativeSources.length > 0,
             ...(cargoLockFile ? { cargoLockFile } : {}),
             ...(cargoGitHashes ? { cargoGitHashes } : {}),

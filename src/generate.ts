@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { emitNix } from "./emit/index.js";
-import { readPreviousBuilds } from "./emit/previous.js";
+import { previousOutputIn } from "./emit/previous.js";
 import { locateLock, readLocated } from "./formats/index.js";
 import { settleWrites } from "./fs.js";
 import { DiskCache, defaultCacheDir } from "./index/cache.js";
@@ -136,7 +136,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       recordedOptions: recordedOptionsFor(lock, { ...options, ...(indexUrl ? { indexUrl } : {}) }),
       overrides,
       sdistFacts,
-      previous: readPreviousBuilds(previousFile && existsSync(previousFile) ? readFileSync(previousFile, "utf8") : undefined),
+      previous: previousOutputIn(previousFile || undefined),
     });
     const sourceBuilds: SourceBuildRef[] = [];
     for (const [name, builds] of resolution.packages) {

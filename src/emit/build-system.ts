@@ -8,7 +8,7 @@
 import { mapBuildRequires } from "../inspect/build-requires.js";
 import { tableBuildRequires } from "../inspect/build-table.js";
 import type { MatchedOverride, SdistFacts } from "../overrides/index.js";
-import { previousKey, type PreviousBuilds } from "./previous.js";
+import { previousKey, type PreviousLookup } from "./previous.js";
 
 export type BuildSystemOrigin = "override" | "sdist" | "local" | "previous" | "table" | "fallback";
 
@@ -51,10 +51,11 @@ export const NONE = "none";
 export function chooseBuildSystem(
   name: string,
   version: string,
-  sourceHash: string | undefined,
+  /** The source's SRI hash, asked only when the previous output is consulted. */
+  sourceHash: () => string | undefined,
   m: MatchedOverride | undefined,
   facts: SdistFacts | undefined,
-  previous: PreviousBuilds | undefined,
+  previous: PreviousLookup | undefined,
 ): BuildSystemChoice {
   const factsHooks = facts?.buildHooks ?? [];
   const relaxed = m?.relaxBuildPins === true;
@@ -66,7 +67,7 @@ export function chooseBuildSystem(
   if (facts?.buildRequires) {
     return { attrs: facts.buildRequires, hooks: factsHooks, relaxBuildPins: relaxed || (facts.relaxBuildPins ?? false), origin: facts.from ?? "sdist" };
   }
-  const before = previous?.get(previousKey(name, version, sourceHash));
+  const before = previous?.get(previousKey(name, version, sourceHash()));
   if (before) return { attrs: before.buildSystem, hooks: before.buildHooks, relaxBuildPins: relaxed || before.relaxBuildPins, origin: "previous" };
   const table = tableBuildRequires(name, version);
   if (table) {

@@ -8,7 +8,7 @@ import { pypiPurl } from "../sbom/purl.js";
 import { apply, attrName, attrs, bool, concatLists, list, raw, render, select, str, type NixExpr } from "./nix.js";
 import { ATTR_PATH, defaultLibrary, type EnvValue, type OverrideSet, type SdistFactsLookup } from "../overrides/index.js";
 import { chooseBuildSystem, FALLBACK_BUILD_SYSTEM, type BuildSystemOrigin } from "./build-system.js";
-import type { PreviousBuilds } from "./previous.js";
+import type { PreviousLookup } from "./previous.js";
 
 export interface EmitOptions {
   /** Folder the generated file will live in: local paths are written relative to it. */
@@ -20,7 +20,7 @@ export interface EmitOptions {
   /** The seam for src/inspect: what reading each sdist found, where it was read (online or cached). */
   sdistFacts?: SdistFactsLookup;
   /** What the previous output recorded (see src/emit/previous.ts): kept for sources that did not change. */
-  previous?: PreviousBuilds;
+  previous?: PreviousLookup;
 }
 
 function sri(sha256hex: string): string {
@@ -103,7 +103,7 @@ function recipeFor(name: string, version: string, system: NixSystem, source: Bui
   const m = (options.overrides ?? defaultLibrary()).match(name, version, system);
   const facts = options.sdistFacts?.(name, version);
   const uniq = (xs: string[]) => [...new Set(xs)];
-  const choice = chooseBuildSystem(name, version, sourceHash(source), m, facts, options.previous);
+  const choice = chooseBuildSystem(name, version, () => sourceHash(source), m, facts, options.previous);
   const buildSystem = uniq([...choice.attrs, ...(m?.buildSystemAppend ?? [])]);
   const rust = m?.cargo !== undefined;
   const buildFlags = choice.relaxBuildPins ? ["--skip-dependency-check"] : [];
@@ -285,7 +285,8 @@ function derivation(name: string, builds: Map<NixSystem, PackageBuild>, options:
   const byBlock = new Map<string, Recipe>();
   for (const [system, b] of builds) {
     if (!isSourceBuild(b.source)) continue;
-    const block = `${b.version} ${isLinux(system)} ${sourceHash(b.source) ?? ""}`;
+    // The source too: the previous output's facts are per source hash.
+    const block = `${b.version} ${isLinux(system)} ${b.source.kind === "artifact" ? b.source.artifact.sha256 : b.source.kind === "git" ? (b.source.hash ?? "") : ""}`;
     let recipe = byBlock.get(block);
     if (!recipe) byBlock.set(block, (recipe = recipeFor(name, b.version, system, b.source, options)));
     recipes.set(system, recipe);
@@ -355,7 +356,7 @@ export function fallbackBuildSystems(resolution: Resolution, options: Pick<EmitO
     for (const [system, b] of builds) {
       if (!isSourceBuild(b.source) || fellBack.has(name)) continue;
       const m = (options.overrides ?? defaultLibrary()).match(name, b.version, system);
-      const choice = chooseBuildSystem(name, b.version, sourceHash(b.source), m, options.sdistFacts?.(name, b.version), options.previous);
+      const choice = chooseBuildSystem(name, b.version, () => sourceHash(b.source), m, options.sdistFacts?.(name, b.version), options.previous);
       if (choice.origin === "fallback") fellBack.add(name);
     }
   }

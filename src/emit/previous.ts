@@ -5,6 +5,7 @@
  * keeps what an earlier (online) run learnt from it, so an offline run or
  * `--check --offline` after a lock change writes what an online run writes.
  */
+import { existsSync, readFileSync } from "node:fs";
 import { parseHeader } from "../check.js";
 
 export interface PreviousBuild {
@@ -16,6 +17,22 @@ export interface PreviousBuild {
 
 /** `name version hash` -> what the previous output wrote; `hash` is the source's SRI hash, "" for a local tree. */
 export type PreviousBuilds = Map<string, PreviousBuild>;
+
+/** What emitting asks of the previous output (a PreviousBuilds, or one read on first use). */
+export interface PreviousLookup {
+  get(key: string): PreviousBuild | undefined;
+}
+
+/** The previous output in `file`, read and parsed only if a package's build system is asked of it. */
+export function previousOutputIn(file: string | undefined): PreviousLookup {
+  let builds: PreviousBuilds | undefined;
+  return {
+    get(key) {
+      builds ??= readPreviousBuilds(file !== undefined && existsSync(file) ? readFileSync(file, "utf8") : undefined);
+      return builds.get(key);
+    },
+  };
+}
 
 export const previousKey = (name: string, version: string, hash: string | undefined): string => `${name} ${version} ${hash ?? ""}`;
 

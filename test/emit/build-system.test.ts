@@ -116,7 +116,7 @@ describe("which build system a source build names", () => {
   const previous = readPreviousBuilds(undefined);
   previous.set(previousKey("click", "8.1.8", "sha256-AAAA"), { buildSystem: ["poetry-core"], buildHooks: [], relaxBuildPins: true });
   const choose = (name: string, version: string, facts?: SdistFacts, overrides = defaultLibrary()) =>
-    chooseBuildSystem(name, version, "sha256-AAAA", overrides.match(name, version, "x86_64-linux"), facts, previous);
+    chooseBuildSystem(name, version, () => "sha256-AAAA", overrides.match(name, version, "x86_64-linux"), facts, previous);
 
   it("takes the user's override over the library's", () => {
     const file = join(tempDir(), "mine.yaml");
@@ -137,7 +137,7 @@ describe("which build system a source build names", () => {
 
   it("takes the previous output over the table, for the same source hash only", () => {
     expect(choose("click", "8.1.8")).toEqual({ attrs: ["poetry-core"], hooks: [], relaxBuildPins: true, origin: "previous" });
-    expect(chooseBuildSystem("click", "8.1.8", "sha256-BBBB", undefined, undefined, previous)).toMatchObject({ attrs: ["flit-core"], origin: "table" });
+    expect(chooseBuildSystem("click", "8.1.8", () => "sha256-BBBB", undefined, undefined, previous)).toMatchObject({ attrs: ["flit-core"], origin: "table" });
   });
 
   it("takes the table over the fallback, and maps what it names", () => {

@@ -7,7 +7,7 @@ import { VERSION } from "../version.js";
 import { pypiPurl } from "../sbom/purl.js";
 import { apply, attrName, attrs, bool, concatLists, list, raw, render, select, str, type NixExpr } from "./nix.js";
 import { ATTR_PATH, defaultLibrary, type EnvValue, type OverrideSet, type SdistFactsLookup } from "../overrides/index.js";
-import { chooseBuildSystem, FALLBACK_BUILD_SYSTEM, type BuildSystemOrigin } from "./build-system.js";
+import { chooseBuildSystem, FALLBACK_BUILD_SYSTEM } from "./build-system.js";
 import type { PreviousLookup } from "./previous.js";
 
 export interface EmitOptions {
@@ -68,7 +68,6 @@ const RELAXED_RECIPE_REST: RecipeRest = Object.freeze({ ...NO_RECIPE_REST, build
 /** How one source build is made on one system, from the override data and the sdist's own facts. */
 interface Recipe {
   buildSystem: string[];
-  origin: BuildSystemOrigin;
   nativeBuildInputs: string[];
   buildInputs: string[];
   rest: RecipeRest;
@@ -111,7 +110,6 @@ function recipeFor(name: string, version: string, system: NixSystem, source: Bui
   const versionEnv: Record<string, EnvValue> = facts?.versionEnv ? { [facts.versionEnv]: { string: facts.version ?? version } } : {};
   return {
     buildSystem,
-    origin: choice.origin,
     nativeBuildInputs: uniq([...(m?.nativeBuildInputs ?? []), ...(rust ? RUST_HOOKS : []), ...(m?.cargo?.maturin ? [MATURIN_HOOK] : []), ...choice.hooks]),
     buildInputs: m?.buildInputs ?? [],
     // Shared where no override applies, so systems that agree can be told so without comparing.

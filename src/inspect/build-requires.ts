@@ -6,8 +6,7 @@
  * exceptions below. Every attribute this module returns is in
  * KNOWN_BUILD_ATTRS, each checked to exist in nixpkgs'
  * pkgs/development/python-modules; anything else comes back as unknown, for
- * the caller to find elsewhere (the lock itself, the override library) or to
- * report as guessed.
+ * the caller to find elsewhere (the override library) or to report by name.
  */
 import { evaluateMarkerText, type MarkerEnvironment } from "../pep/markers.js";
 import { normalizeName } from "../pep/normalize.js";

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { basename, dirname, resolve } from "node:path";
 import { emitNix } from "./emit/index.js";
+import { previousOutputIn } from "./emit/previous.js";
 import { locateLock, readLocated } from "./formats/index.js";
 import { readBounded, settleWrites } from "./fs.js";
 import { DiskCache, defaultCacheDir } from "./index/cache.js";
@@ -12,6 +13,7 @@ import { DEFAULT_GROUP, type FormatId, type Lock } from "./model.js";
 import { resolveLock, type Resolution, type ResolveOptions } from "./resolve/index.js";
 import { choosePythonFor, pythonChoiceNote, type PythonChoice } from "./resolve/python-choice.js";
 import { inspectSources } from "./resolve/inspect-sources.js";
+import { readLocalTrees } from "./resolve/local-trees.js";
 import { locateArtifacts, nameArtifactsByHash } from "./resolve/locate.js";
 import { defaultLibrary, libraryFingerprint, loadUserFiles, overrideWarnings, type OverrideSet, type SdistFactsLookup, type SourceBuildRef } from "./overrides/index.js";
 import { choosePython, NIX_SYSTEMS, type NixSystem } from "./resolve/target.js";
@@ -53,6 +55,11 @@ export interface GenerateOptions {
   projectRoot?: string;
   /** More folders or files that may be read and copied into the store (`--allow-path`). */
   allowPaths?: string[];
+  /**
+   * The file whose build facts are kept for sources that did not change
+   * (default: `output`, when it exists and lock2nix wrote it); false: none.
+   */
+  previousOutput?: string | false;
 }
 
 export interface GenerateResult {
@@ -133,13 +140,17 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     if (locateResult.status === "rejected") throw locateResult.reason;
     if (inspectResult.status === "rejected") throw inspectResult.reason;
     const inspected = inspectResult.value;
-    const sdistFacts: SdistFactsLookup | undefined = inspected?.lookup;
+    // Local trees are read from disk; sdists as inspected. A name and version is one or the other.
+    const localTrees = readLocalTrees(resolution, warnings);
+    const sdistFacts: SdistFactsLookup = (name, version) => localTrees(name, version) ?? inspected?.lookup(name, version);
+    const previousFile = options.previousOutput ?? options.output;
     const nix = emitNix(lock, resolution, {
       outputDir,
       recordedOptions: recordedOptionsFor(lock, { ...options, python, ...(indexUrl ? { indexUrl } : {}) }),
       ...(choice && pythonChoiceNote(choice) ? { notes: [pythonChoiceNote(choice) as string] } : {}),
       overrides,
-      ...(sdistFacts ? { sdistFacts } : {}),
+      sdistFacts,
+      previous: previousOutputIn(previousFile || undefined),
     });
     const sourceBuilds: SourceBuildRef[] = [];
     for (const [name, builds] of resolution.packages) {

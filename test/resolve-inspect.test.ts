@@ -1,11 +1,12 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { runJobs } from "../src/config/run.js";
 import { generate } from "../src/generate.js";
 import { startIndexServer, type IndexServer } from "./support/index-server.js";
-import { tempDir } from "./helpers.js";
+import { CORPUS, tempDir } from "./helpers.js";
 
 /** A real sdist: `<name>-<version>/` with a pyproject.toml naming `requires`, packed with tar. */
 function sdist(name: string, version: string, pyproject: string | undefined, extra: Record<string, string> = {}): Buffer {
@@ -51,14 +52,117 @@ describe("sdists are inspected for their build system", () => {
     const cacheDir = tempDir();
     const online = await generate({ path: dir, python: "3.11", systems: ["x86_64-linux"], cacheDir });
     expect(online.nix).toContain("build-system = [\n        pythonPackages.hatch-vcs\n        pythonPackages.hatchling\n      ];");
-    expect(online.nix).not.toContain("build-system guessed");
+    expect(online.nix).not.toContain("build-system fell back");
     expect(online.warnings.join("\n")).toMatch(/cfast.*builds native code, no override known/);
     // Offline, the cache answers the same.
     const offline = await generate({ path: dir, python: "3.11", systems: ["x86_64-linux"], cacheDir, offline: true });
     expect(offline.nix).toBe(online.nix);
-    // Offline without the cache: guessed, and the header says which.
+    // Offline without the cache, and none of them in the table: the fallback set, and the header says which.
     const cold = await generate({ path: dir, python: "3.11", systems: ["x86_64-linux"], cacheDir: tempDir(), offline: true });
-    expect(cold.nix).toContain("# build-system guessed (setuptools; no override, sdist not inspected): cfast hatched legacy-pkg");
+    expect(cold.nix).toContain("# build-system fell back (flit-core, hatch-fancy-pypi-readme, hatch-vcs, hatchling, pbr, pdm-backend, poetry-core, setuptools, setuptools-scm, uv-build; nothing known): cfast hatched legacy-pkg");
+  });
+});
+
+/** The text of one package's derivation in generated Nix. */
+function derivationOf(nix: string, name: string): string {
+  const start = nix.indexOf(`    ${name} = buildPythonPackage {`);
+  expect(start, name).toBeGreaterThanOrEqual(0);
+  return nix.slice(start, nix.indexOf("\n    };\n", start));
+}
+
+describe("build requirements nixpkgs cannot meet as written", () => {
+  it("skip pypa build's dependency check, and only there", async () => {
+    const files = [
+      { name: "lock2nix-pinned", version: "1.0", filename: "lock2nix_pinned-1.0.tar.gz", content: sdist("lock2nix_pinned", "1.0", '[build-system]\nrequires = ["hatchling==1.26.3", "hatch-vcs<0.6"]\n') },
+      { name: "lock2nix-floor", version: "1.0", filename: "lock2nix_floor-1.0.tar.gz", content: sdist("lock2nix_floor", "1.0", '[build-system]\nrequires = ["setuptools>=61"]\n') },
+    ];
+    const server = await startIndexServer({ files });
+    servers.push(server);
+    const { nix } = await generate({ path: project(server.simpleUrl, files), python: "3.11", systems: ["x86_64-linux"], cacheDir: tempDir() });
+    expect(derivationOf(nix, "lock2nix-pinned")).toContain('pypaBuildFlags = [ "--skip-dependency-check" ];');
+    expect(derivationOf(nix, "lock2nix-floor")).not.toContain("pypaBuildFlags");
+  });
+});
+
+describe("online and offline runs write the same file", () => {
+  it("keeps the previous output's facts for unchanged sources, so --check --offline after a lock change agrees with an online run", async () => {
+    const v1 = [
+      { name: "lock2nix-hatched", version: "1.0", filename: "lock2nix_hatched-1.0.tar.gz", content: sdist("lock2nix_hatched", "1.0", '[build-system]\nrequires = ["hatchling", "hatch-vcs"]\n') },
+      { name: "lock2nix-pinned", version: "1.0", filename: "lock2nix_pinned-1.0.tar.gz", content: sdist("lock2nix_pinned", "1.0", '[build-system]\nrequires = ["poetry-core==1.0.0"]\n') },
+    ];
+    // click 8.1.8 is in the table as flit-core, as its sdist says.
+    const added = { name: "click", version: "8.1.8", filename: "click-8.1.8.tar.gz", content: sdist("click", "8.1.8", '[build-system]\nrequires = ["flit_core>=3.4"]\n') };
+    const server = await startIndexServer({ files: [...v1, added] });
+    servers.push(server);
+    const dir = project(server.simpleUrl, v1);
+    const out = join(dir, "lock.nix");
+    const options = { path: dir, output: out, python: "3.11", systems: ["x86_64-linux" as const] };
+    const onlineCache = tempDir();
+    // Offline runs get the index's answers (a private index's file URLs are only its own) but no sdist facts.
+    const indexOnly = () => {
+      const copy = tempDir();
+      cpSync(onlineCache, copy, { recursive: true });
+      for (const sub of ["inspect", "runs"]) rmSync(join(copy, sub), { recursive: true, force: true });
+      return copy;
+    };
+    const online = await generate({ ...options, cacheDir: onlineCache });
+    expect(online.nix).not.toContain("fell back");
+    writeFileSync(out, online.nix);
+    // Offline with no sdist read: the previous output answers.
+    expect((await generate({ ...options, cacheDir: indexOnly(), offline: true })).nix).toBe(online.nix);
+    expect((await generate({ ...options, cacheDir: indexOnly(), offline: true, previousOutput: false })).nix).toContain("# build-system fell back");
+
+    // The lock changes: click is added.
+    const changed = project(server.simpleUrl, [...v1, added]);
+    for (const f of ["poetry.lock", "pyproject.toml"]) writeFileSync(join(dir, f), readFileSync(join(changed, f)));
+    const onlineAfter = await generate({ ...options, output: join(tempDir(), "lock.nix"), cacheDir: onlineCache });
+    const offlineAfter = await generate({ ...options, cacheDir: indexOnly(), offline: true });
+    expect(offlineAfter.nix).toBe(onlineAfter.nix);
+    const { report } = await runJobs([{ options }], { check: true, offline: true, cacheDir: indexOnly() });
+    expect(report.projects[0]?.status).toBe("changed");
+    const diff = report.projects[0]?.diff ?? "";
+    // The diff adds click and changes the header; it takes nothing the online run had learnt away.
+    expect(diff).toContain("+    click = buildPythonPackage {");
+    expect(diff.split("\n").filter((l) => l.startsWith("-") && !l.startsWith("---"))).toEqual([expect.stringMatching(/^-# lockfile-sha256: /)]);
+  });
+});
+
+describe("local trees are read, not guessed", () => {
+  it("takes a workspace member's build system and version from its pyproject.toml, and tells a git-version plugin the version", async () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, "uv.lock"),
+      `version = 1\nrevision = 3\nrequires-python = ">=3.11"\n\n[manifest]\nmembers = ["lib-a", "lib-b"]\n\n[[package]]\nname = "lib-a"\nsource = { editable = "packages/lib-a" }\n\n[[package]]\nname = "lib-b"\nsource = { editable = "packages/lib-b" }\n`,
+    );
+    mkdirSync(join(dir, "packages", "lib-a", "src", "lib_a"), { recursive: true });
+    writeFileSync(
+      join(dir, "packages", "lib-a", "pyproject.toml"),
+      '[build-system]\nrequires = ["hatchling"]\n[project]\nname = "lib-a"\ndynamic = ["version"]\n[tool.hatch.version]\npath = "src/lib_a/__init__.py"\n',
+    );
+    writeFileSync(join(dir, "packages", "lib-a", "src", "lib_a", "__init__.py"), '__version__ = "2.0.1"\n');
+    mkdirSync(join(dir, "packages", "lib-b"), { recursive: true });
+    writeFileSync(join(dir, "packages", "lib-b", "pyproject.toml"), '[build-system]\nrequires = ["pdm-backend", "uv-dynamic-versioning"]\n[project]\nname = "lib-b"\ndynamic = ["version"]\n');
+    const result = await generate({ path: dir, output: join(dir, "lock.nix"), python: "3.11", systems: ["x86_64-linux"], cacheDir: tempDir(), offline: true, inspect: false });
+    const a = derivationOf(result.nix, "lib-a");
+    expect(a).toContain('version = "2.0.1";');
+    expect(a).toContain("build-system = [ pythonPackages.hatchling ];");
+    expect(a).toContain('purl = "pkg:pypi/lib-a@2.0.1";');
+    const b = derivationOf(result.nix, "lib-b");
+    expect(b).toContain("build-system = [ pythonPackages.pdm-backend ];");
+    expect(b).toContain('UV_DYNAMIC_VERSIONING_BYPASS = "0";');
+    expect(result.nix).not.toContain("fell back");
+    expect(result.warnings.join("\n")).toContain("lib-b (uv-dynamic-versioning)");
+  });
+
+  it("gives the corpus' uv-pydantic-ai workspace members hatchling from disk", async () => {
+    const result = await generate({ path: join(CORPUS, "uv-pydantic-ai"), output: join(tempDir(), "lock.nix"), systems: ["x86_64-linux"], cacheDir: tempDir(), offline: true });
+    for (const member of ["pydantic-ai-slim", "pydantic-evals", "pydantic-graph"]) {
+      const drv = derivationOf(result.nix, member);
+      expect(drv, member).toContain("build-system = [ pythonPackages.hatchling ];");
+      // Their version comes from git (uv-dynamic-versioning), which neither the lock nor the tree records.
+      expect(drv, member).toContain("UV_DYNAMIC_VERSIONING_BYPASS");
+    }
+    expect(result.warnings.join("\n")).toMatch(/pydantic-ai-slim \(uv-dynamic-versioning\)/);
   });
 });
 
@@ -82,7 +186,7 @@ describe("sdists are read while other releases are still looked up", () => {
     const result = await generate({ path: dir, python: "3.11", systems: ["x86_64-linux"], cacheDir: tempDir() });
     expect(result.nix).toContain(`hash = "sha256-${createHash("sha256").update(content).digest("base64")}";`);
     expect(result.nix).toContain("pythonPackages.flit-core");
-    expect(result.nix).not.toContain("build-system guessed");
+    expect(result.nix).not.toContain("build-system fell back");
   });
 });
 

@@ -3,10 +3,9 @@
 # option artifacts: prefer-sdists
 # option extras: none
 # option groups: main
-# option override-library: 98139855d6a5a6f9
+# option override-library: f90a8bb425c96431
 # option python: 3.14
 # option systems: aarch64-darwin aarch64-linux x86_64-darwin x86_64-linux
-# build-system guessed (setuptools; no override, sdist not inspected): idna python-dateutil python-slugify six text-unidecode
 {
   pkgs ? import <nixpkgs> { },
   python ? pkgs.python314,
@@ -42,7 +41,10 @@ let
         url = "https://files.pythonhosted.org/packages/cd/63/9496c57188a2ee585e0f1db071d75089a11e98aa86eb99d9d7618fc1edce/idna-3.18.tar.gz";
         hash = "sha256-/7OFp+A5ZUzvGrnvMsb6/ig8DARnu6HZApc4zkoUqEg=";
       };
-      build-system = [ pythonPackages.setuptools ];
+      build-system = [
+        pythonPackages.flit-core
+        pythonPackages.setuptools
+      ];
       dontCheckRuntimeDeps = true;
       passthru = {
         purl = "pkg:pypi/idna@3.18";
@@ -56,7 +58,10 @@ let
         url = "https://files.pythonhosted.org/packages/66/c0/0c8b6ad9f17a802ee498c46e004a0eb49bc148f2fd230864601a86dcf6db/python-dateutil-2.9.0.post0.tar.gz";
         hash = "sha256-N91UII2n4c2HU4ghfV4A69QXkkn5D7ckN+kaNUWaCtM=";
       };
-      build-system = [ pythonPackages.setuptools ];
+      build-system = [
+        pythonPackages.setuptools
+        pythonPackages.setuptools-scm
+      ];
       dontCheckRuntimeDeps = true;
       passthru = {
         purl = "pkg:pypi/python-dateutil@2.9.0.post0";

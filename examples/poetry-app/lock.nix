@@ -3,10 +3,9 @@
 # option artifacts: prefer-sdists
 # option extras: none
 # option groups: main
-# option override-library: 98139855d6a5a6f9
+# option override-library: f90a8bb425c96431
 # option python: 3.14
 # option systems: aarch64-darwin aarch64-linux x86_64-darwin x86_64-linux
-# build-system guessed (setuptools; no override, sdist not inspected): certifi idna requests urllib3
 {
   pkgs ? import <nixpkgs> { },
   python ? pkgs.python314,
@@ -71,7 +70,10 @@ let
         url = "https://files.pythonhosted.org/packages/source/i/idna/idna-3.13.tar.gz";
         hash = "sha256-WF6o/l1puRgewa+6NARR+6a6dkr5cCb5KpHU7vFkokI=";
       };
-      build-system = [ pythonPackages.setuptools ];
+      build-system = [
+        pythonPackages.flit-core
+        pythonPackages.setuptools
+      ];
       passthru = {
         purl = "pkg:pypi/idna@3.13";
       };
@@ -103,7 +105,12 @@ let
         url = "https://files.pythonhosted.org/packages/source/u/urllib3/urllib3-2.6.3.tar.gz";
         hash = "sha256-G2K2iElEpX2+MhUJq5T9TTswcHXgwurpkaxx7hWtOO0=";
       };
-      build-system = [ pythonPackages.setuptools ];
+      build-system = [
+        pythonPackages.hatch-vcs
+        pythonPackages.hatchling
+        pythonPackages.setuptools
+      ];
+      pypaBuildFlags = [ "--skip-dependency-check" ];
       passthru = {
         purl = "pkg:pypi/urllib3@2.6.3";
       };

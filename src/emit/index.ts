@@ -8,10 +8,8 @@ import { urlForNix } from "../redact.js";
 import { pypiPurl } from "../sbom/purl.js";
 import { apply, attrName, attrs, bool, comment, concatLists, fillTemplate, list, raw, render, select, str, type NixExpr } from "./nix.js";
 import { ATTR_PATH, defaultLibrary, type EnvValue, type OverrideSet, type SdistFactsLookup } from "../overrides/index.js";
-
-
-/** A source build nothing describes (no override, no pyproject.toml read) is taken to build with setuptools. */
-const DEFAULT_BUILD_SYSTEM = ["setuptools"];
+import { chooseBuildSystem, FALLBACK_BUILD_SYSTEM } from "./build-system.js";
+import type { PreviousLookup } from "./previous.js";
 
 export interface EmitOptions {
   /** Folder the generated file will live in: local paths are written relative to it. */
@@ -24,6 +22,8 @@ export interface EmitOptions {
   sdistFacts?: SdistFactsLookup;
   /** Further header lines (why the interpreter was chosen). */
   notes?: string[];
+  /** What the previous output recorded (see src/emit/previous.ts): kept for sources that did not change. */
+  previous?: PreviousLookup;
 }
 
 function sri(sha256hex: string): string {
@@ -57,13 +57,16 @@ function localPath(path: string, outputDir: string): NixExpr {
 
 /** What the override data says for a source build, beyond its lists (those go per system). */
 interface RecipeRest {
+  /** `pypaBuildFlags`: `--skip-dependency-check` where a build requirement cannot be met as written. */
+  buildFlags: string[];
   patches: string[];
   env: Record<string, EnvValue>;
   flags: Record<string, boolean>;
   cargo?: { root?: string; lockFile?: string; gitHashes: Record<string, string> };
 }
 
-const NO_RECIPE_REST: RecipeRest = Object.freeze({ patches: [], env: {}, flags: {} });
+const NO_RECIPE_REST: RecipeRest = Object.freeze({ buildFlags: [], patches: [], env: {}, flags: {} });
+const RELAXED_RECIPE_REST: RecipeRest = Object.freeze({ ...NO_RECIPE_REST, buildFlags: ["--skip-dependency-check"] });
 
 /** How one source build is made on one system, from the override data and the sdist's own facts. */
 interface Recipe {
@@ -92,20 +95,31 @@ const MATURIN_HOOK = "rustPlatform.maturinBuildHook";
 /** The nixpkgs attributes the emitter itself names for override data (Rust); the library's list must hold them. */
 export const EMITTER_ATTRIBUTES = [...RUST_HOOKS, MATURIN_HOOK, "rustPlatform.importCargoLock"];
 
-function recipeFor(name: string, version: string, system: NixSystem, options: EmitOptions): Recipe {
+/** The SRI hash the output pins a source by (the previous output's key), if any. */
+function sourceHash(s: BuildSource): string | undefined {
+  if (s.kind === "artifact") return sri(s.artifact.sha256);
+  return s.kind === "git" ? s.hash : undefined;
+}
+
+function recipeFor(name: string, version: string, system: NixSystem, source: BuildSource, options: EmitOptions): Recipe {
   const m = (options.overrides ?? defaultLibrary()).match(name, version, system);
   const facts = options.sdistFacts?.(name, version);
   const uniq = (xs: string[]) => [...new Set(xs)];
-  const buildSystem = uniq([...(m?.buildSystem ?? facts?.buildRequires ?? DEFAULT_BUILD_SYSTEM), ...(m?.buildSystemAppend ?? [])]);
+  const choice = chooseBuildSystem(name, version, () => sourceHash(source), m, facts, options.previous);
+  const buildSystem = uniq([...choice.attrs, ...(m?.buildSystemAppend ?? [])]);
   const rust = m?.cargo !== undefined;
+  const buildFlags = choice.relaxBuildPins ? ["--skip-dependency-check"] : [];
+  // A version from git, which the sandbox has not: the plugin is told the version the derivation names.
+  const versionEnv: Record<string, EnvValue> = facts?.versionEnv ? { [facts.versionEnv]: { string: facts.version ?? version } } : {};
   return {
     buildSystem,
-    nativeBuildInputs: uniq([...(m?.nativeBuildInputs ?? []), ...(rust ? RUST_HOOKS : []), ...(m?.cargo?.maturin ? [MATURIN_HOOK] : [])]),
+    nativeBuildInputs: uniq([...(m?.nativeBuildInputs ?? []), ...(rust ? RUST_HOOKS : []), ...(m?.cargo?.maturin ? [MATURIN_HOOK] : []), ...choice.hooks]),
     buildInputs: m?.buildInputs ?? [],
     // Shared where no override applies, so systems that agree can be told so without comparing.
-    rest: !m ? NO_RECIPE_REST : {
+    rest: !m && !facts?.versionEnv ? (choice.relaxBuildPins ? RELAXED_RECIPE_REST : NO_RECIPE_REST) : {
+      buildFlags,
       patches: m?.patches ?? [],
-      env: m?.env ?? {},
+      env: { ...versionEnv, ...(m?.env ?? {}) },
       flags: Object.fromEntries(Object.entries(m?.flags ?? {}).filter(([, v]) => v !== undefined)) as Record<string, boolean>,
       ...(m?.cargo
         ? {
@@ -132,6 +146,7 @@ function recipeBindings(name: string, version: string, rest: RecipeRest, outputD
   const flags = Object.keys(rest.flags).sort();
   const c = rest.cargo;
   return [
+    ["pypaBuildFlags", rest.buildFlags.length > 0 ? list(rest.buildFlags.map(str)) : undefined],
     ["patches", rest.patches.length > 0 ? list(rest.patches.map(pkgsAttr)) : undefined],
     [
       "env",
@@ -271,9 +286,10 @@ function derivation(name: string, builds: Map<NixSystem, PackageBuild>, options:
   const byBlock = new Map<string, Recipe>();
   for (const [system, b] of builds) {
     if (!isSourceBuild(b.source)) continue;
-    const block = `${b.version} ${isLinux(system)}`;
+    // The source too: the previous output's facts are per source hash.
+    const block = `${b.version} ${isLinux(system)} ${b.source.kind === "artifact" ? b.source.artifact.sha256 : b.source.kind === "git" ? (b.source.hash ?? "") : ""}`;
     let recipe = byBlock.get(block);
-    if (!recipe) byBlock.set(block, (recipe = recipeFor(name, b.version, system, options)));
+    if (!recipe) byBlock.set(block, (recipe = recipeFor(name, b.version, system, b.source, options)));
     recipes.set(system, recipe);
   }
   const variant = (b: PackageBuild, system: NixSystem): Variant => ({
@@ -302,11 +318,13 @@ function derivation(name: string, builds: Map<NixSystem, PackageBuild>, options:
     const perSystem = (field: "buildSystem" | "nativeBuildInputs" | "buildInputs") =>
       new Map(systems.map((s) => [s, recipes.get(s)?.[field] ?? []] as const));
     const source = v.recipe !== undefined;
+    // A local tree's own version, read from disk, over the lock's (uv writes none for a dynamic one).
+    const version = (b.source.kind === "path" ? options.sdistFacts?.(name, b.version)?.version : undefined) ?? b.version;
     return apply(
       "buildPythonPackage",
       attrs([
         ["pname", str(name)],
-        ["version", str(b.version)],
+        ["version", str(version)],
         ...srcAndFormat(v, outputDir, perSystemList(perSystem("buildSystem"), (n) => select("pythonPackages", n))),
         ["nativeBuildInputs", source ? nonEmpty(perSystemList(perSystem("nativeBuildInputs"), pkgsAttr)) : undefined],
         ["buildInputs", source ? nonEmpty(perSystemList(perSystem("buildInputs"), pkgsAttr)) : undefined],
@@ -315,7 +333,7 @@ function derivation(name: string, builds: Map<NixSystem, PackageBuild>, options:
         // The runtime check would look for an edge left out to break a cycle, or one the lock never recorded.
         ["dontCheckRuntimeDeps", (b.droppedForCycle.length > 0 || b.unknownDependencies) && !wheel ? bool(true) : undefined],
         // The same purl as the SBOM's component (lock2nix sbom), so Nix-side tools can join the two.
-        ["passthru", attrs([["purl", str(pypiPurl(name, b.version))]])],
+        ["passthru", attrs([["purl", str(pypiPurl(name, version))]])],
       ]),
     );
   };
@@ -332,21 +350,22 @@ function derivation(name: string, builds: Map<NixSystem, PackageBuild>, options:
   );
 }
 
-/** Source builds whose build backend neither the override data nor the sdist's own pyproject.toml named. */
-export function guessedBuildSystems(resolution: Resolution, options: Pick<EmitOptions, "overrides" | "sdistFacts">): string[] {
-  const guessed = new Set<string>();
+/** Source builds whose build system nothing told (no override, sdist, local tree, previous output or table): they get the fallback set. */
+export function fallbackBuildSystems(resolution: Resolution, options: Pick<EmitOptions, "overrides" | "sdistFacts" | "previous">): string[] {
+  const fellBack = new Set<string>();
   for (const [name, builds] of resolution.packages) {
     for (const [system, b] of builds) {
-      if (!isSourceBuild(b.source)) continue;
+      if (!isSourceBuild(b.source) || fellBack.has(name)) continue;
       const m = (options.overrides ?? defaultLibrary()).match(name, b.version, system);
-      if (!m?.buildSystem && !options.sdistFacts?.(name, b.version)?.buildRequires) guessed.add(name);
+      const choice = chooseBuildSystem(name, b.version, () => sourceHash(b.source), m, options.sdistFacts?.(name, b.version), options.previous);
+      if (choice.origin === "fallback") fellBack.add(name);
     }
   }
-  return [...guessed].sort();
+  return [...fellBack].sort();
 }
 
 function header(lock: Lock, resolution: Resolution, options: EmitOptions): string {
-  const guessed = guessedBuildSystems(resolution, options);
+  const fellBack = fallbackBuildSystems(resolution, options);
   const lines = [
     `Generated by lock2nix ${VERSION} from ${basename(lock.file)}. Do not edit: run lock2nix again.`,
     `lockfile-sha256: ${lock.sha256}`,
@@ -354,8 +373,8 @@ function header(lock: Lock, resolution: Resolution, options: EmitOptions): strin
       .sort()
       .map((k) => `option ${k}: ${(options.recordedOptions[k] ?? "").replace(/[\r\n]/g, " ")}`),
   ];
-  if (guessed.length > 0) {
-    lines.push(`build-system guessed (${DEFAULT_BUILD_SYSTEM.join(", ")}; no override, sdist not inspected): ${guessed.join(" ")}`);
+  if (fellBack.length > 0) {
+    lines.push(`build-system fell back (${FALLBACK_BUILD_SYSTEM.join(", ")}; nothing known): ${fellBack.join(" ")}`);
   }
   lines.push(...(options.notes ?? []));
   if (resolution.warnings.length > 0) lines.push(`${resolution.warnings.length} warning(s) were printed when this was generated.`);

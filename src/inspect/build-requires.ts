@@ -6,8 +6,7 @@
  * exceptions below. Every attribute this module returns is in
  * KNOWN_BUILD_ATTRS, each checked to exist in nixpkgs'
  * pkgs/development/python-modules; anything else comes back as unknown, for
- * the caller to find elsewhere (the lock itself, the override library) or to
- * report as guessed.
+ * the caller to find elsewhere (the override library) or to report by name.
  */
 import { evaluateMarkerText, type MarkerEnvironment } from "../pep/markers.js";
 import { normalizeName } from "../pep/normalize.js";
@@ -20,6 +19,7 @@ export const KNOWN_BUILD_ATTRS: readonly string[] = [
   "cmake",
   "cppy",
   "cython",
+  "expandvars",
   "extension-helpers",
   "flit-core",
   "flit-scm",
@@ -83,7 +83,17 @@ export interface BuildRequiresMapping {
   hooks: string[];
   /** Normalized names lock2nix has no nixpkgs attribute for (or the text of a requirement that does not parse). */
   unknown: string[];
+  /**
+   * Requirements, as written, that nixpkgs' set may not meet as written: a
+   * specifier a newer backend fails (`==`, `===`, `~=`, `<`, `<=`; nixpkgs
+   * has one version, usually newer), or a name met by another attribute.
+   * pypa build's dependency check must be skipped for them.
+   */
+  pinned: string[];
 }
+
+/** A clause that excludes newer versions. */
+const CAPPING = /^(?:===?|~=|<=?)/;
 
 /**
  * Maps PEP 508 build requirements to nixpkgs attributes. Versions and extras
@@ -94,12 +104,18 @@ export function mapBuildRequires(requires: string[], env?: MarkerEnvironment): B
   const attrs = new Set<string>();
   const hooks = new Set<string>();
   const unknown = new Set<string>();
+  const pinned = new Set<string>();
   for (const text of requires) {
     let name: string;
     try {
       const req = parseRequirement(text);
       if (env && req.marker !== undefined && !evaluateMarkerText(req.marker, env)) continue;
       name = normalizeName(req.name);
+      // A requirement met by another attribute is not installed under its own name either.
+      const renamed = Object.hasOwn(RENAMED, name) && RENAMED[name] !== undefined;
+      // A hook builds without pypa build, whose check is what a pin would fail.
+      const capped = !Object.hasOwn(HOOKS, name) && req.specifier?.split(",").some((clause) => CAPPING.test(clause));
+      if (renamed || capped) pinned.add(text.trim());
     } catch {
       unknown.add(text.trim());
       continue;
@@ -112,5 +128,5 @@ export function mapBuildRequires(requires: string[], env?: MarkerEnvironment): B
     else unknown.add(name);
   }
   const sorted = (set: Set<string>) => [...set].sort();
-  return { attrs: sorted(attrs), hooks: sorted(hooks), unknown: sorted(unknown) };
+  return { attrs: sorted(attrs), hooks: sorted(hooks), unknown: sorted(unknown), pinned: sorted(pinned) };
 }

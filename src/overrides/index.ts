@@ -51,6 +51,8 @@ export interface MatchedOverride {
   env: Record<string, EnvValue>;
   cargo?: { root?: string; maturin: boolean; gitHashes: Record<string, string> };
   networkAtBuild: boolean;
+  /** `relax-build-pins`: skip pypa build's dependency check. */
+  relaxBuildPins: boolean;
   flags: Partial<Record<Flag, boolean>>;
   /** The files that contributed, in the order applied. */
   files: string[];
@@ -116,6 +118,7 @@ function applyEntry(base: MatchedOverride, entry: OverrideEntry, version: string
     Object.assign(out.env, f.env ?? {});
     Object.assign(out.flags, f.flags ?? {});
     if (f.networkAtBuild !== undefined) out.networkAtBuild = f.networkAtBuild;
+    if (f.relaxBuildPins !== undefined) out.relaxBuildPins = f.relaxBuildPins;
     if (f.cargo) {
       const prev = out.cargo ?? { maturin: false, gitHashes: {} };
       out.cargo = {
@@ -138,6 +141,7 @@ const empty = (name: string): MatchedOverride => ({
   patches: [],
   env: {},
   networkAtBuild: false,
+  relaxBuildPins: false,
   flags: {},
   files: [],
 });
@@ -330,6 +334,16 @@ export function matchOverride(name: string, version: string, system: NixSystem, 
  */
 export interface SdistFacts {
   buildRequires?: string[];
+  /** Build hooks standing in for a requirement (maturin: `rustPlatform.maturinBuildHook`). */
+  buildHooks?: string[];
+  /** A build requirement nixpkgs' set cannot meet as written (see mapBuildRequires' `pinned`). */
+  relaxBuildPins?: boolean;
+  /** Where the facts were read: an sdist, or a local tree on disk. */
+  from?: "sdist" | "local";
+  /** A local tree's own version (its pyproject.toml or version file), when it states one. */
+  version?: string;
+  /** A local tree whose version comes from git: the variable its version plugin reads instead. */
+  versionEnv?: string;
   cargoLockFile?: string;
   /** importCargoLock's outputHashes for the git crates of that Cargo.lock, by `<name>-<version>`. */
   cargoGitHashes?: Record<string, string>;

@@ -59,6 +59,8 @@ export interface Fragment {
   env?: Record<string, EnvValue>;
   cargo?: CargoSpec;
   networkAtBuild?: boolean;
+  /** Skip pypa build's dependency check: the sdist pins a build requirement nixpkgs' newer one does not meet. */
+  relaxBuildPins?: boolean;
   flags?: Partial<Record<Flag, boolean>>;
 }
 
@@ -301,8 +303,8 @@ function flagsOf(c: Checker, node: YNode, field: string): Partial<Record<Flag, b
 type Level = "entry" | "when" | "system";
 
 const FRAGMENT_KEYS: Record<Level, readonly string[]> = {
-  entry: ["reason", "versions", ...LIST_FIELDS, "env", "cargo", "network-at-build", "flags", ...SYSTEM_BLOCKS, "when"],
-  when: ["versions", ...LIST_FIELDS, "env", "cargo", "network-at-build", "flags", ...SYSTEM_BLOCKS],
+  entry: ["reason", "versions", ...LIST_FIELDS, "env", "cargo", "network-at-build", "relax-build-pins", "flags", ...SYSTEM_BLOCKS, "when"],
+  when: ["versions", ...LIST_FIELDS, "env", "cargo", "network-at-build", "relax-build-pins", "flags", ...SYSTEM_BLOCKS],
   system: [...LIST_FIELDS, "env", "flags"],
 };
 
@@ -336,6 +338,9 @@ function readBlock(c: Checker, node: YNode, field: string, level: Level, extra: 
     } else if (key === "network-at-build") {
       const b = boolOf(c, v, at);
       if (b !== undefined) block.networkAtBuild = b;
+    } else if (key === "relax-build-pins") {
+      const b = boolOf(c, v, at);
+      if (b !== undefined) block.relaxBuildPins = b;
     } else if (key === "flags") {
       const flags = flagsOf(c, v, at);
       if (flags) block.flags = flags;

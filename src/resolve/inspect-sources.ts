@@ -87,7 +87,7 @@ export async function inspectSources(resolution: Resolution, ctx: InspectContext
             } catch (err) {
               // The file is not what the lock pins: that stops the run. Anything else only costs the facts.
               if (err instanceof HashMismatchError) throw err;
-              ctx.warnings.push(`${name} ${version}: its sdist could not be inspected (${(err as Error).message}); its build system is guessed`);
+              ctx.warnings.push(`${name} ${version}: its sdist could not be inspected (${(err as Error).message}); its build system comes from the previous output, the table or the fallback set`);
               // An archive that cannot be read stays so: remember it by hash rather than download it every run.
               if (err instanceof ArchiveError) failed.add(artifact.sha256);
               return;
@@ -106,7 +106,10 @@ export async function inspectSources(resolution: Resolution, ctx: InspectContext
             cargoGitHashes = await hashGitCrates(found.cargoLock, known, key, ctx);
           }
           facts.set(key, {
+            from: "sdist",
             buildRequires: mapped ? mapped.attrs : ["setuptools"],
+            ...(mapped && mapped.hooks.length > 0 ? { buildHooks: mapped.hooks } : {}),
+            ...(mapped && mapped.pinned.length > 0 ? { relaxBuildPins: true } : {}),
             nativeSources: found.nativeSources.length > 0,
             ...(cargoLockFile ? { cargoLockFile } : {}),
             ...(cargoGitHashes ? { cargoGitHashes } : {}),

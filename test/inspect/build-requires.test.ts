@@ -18,6 +18,7 @@ describe("mapBuildRequires", () => {
       attrs: ["cython", "hatch-vcs", "poetry-core", "pybind11", "scikit-build-core", "setuptools", "setuptools-scm"],
       hooks: [],
       unknown: [],
+      pinned: ["Cython>=3.0,<3.1"],
     });
   });
 
@@ -26,6 +27,8 @@ describe("mapBuildRequires", () => {
       attrs: ["numpy", "setuptools"],
       hooks: ["rustPlatform.maturinBuildHook"],
       unknown: [],
+      // oldest-supported-numpy is not installed under its name: pypa build's check would fail on it.
+      pinned: ["oldest-supported-numpy"],
     });
   });
 
@@ -34,6 +37,7 @@ describe("mapBuildRequires", () => {
       attrs: ["numpy", "setuptools"],
       hooks: [],
       unknown: ["not a requirement!", "some-custom-backend", "torch"],
+      pinned: [],
     });
   });
 
@@ -43,9 +47,15 @@ describe("mapBuildRequires", () => {
       attrs: ["numpy"],
       hooks: [],
       unknown: [],
+      pinned: [],
     });
     // Without a target every requirement counts.
     expect(mapBuildRequires(requires).unknown).toEqual(["pywin32"]);
+  });
+
+  it("names the pins nixpkgs' newer backends cannot meet, not lower bounds", () => {
+    const requires = ["Cython~=0.29.13", "hatchling==1.26.3", "hatch-vcs<0.6", "setuptools>=61", "flit_core >=3.2,<4", "wheel!=0.40", "poetry-core===1.0", "pdm-backend"];
+    expect(mapBuildRequires(requires).pinned).toEqual(["Cython~=0.29.13", "flit_core >=3.2,<4", "hatch-vcs<0.6", "hatchling==1.26.3", "poetry-core===1.0"]);
   });
 
   it("keeps a sorted list of known attributes, each a normalized name", () => {

@@ -14,7 +14,7 @@ function problems(parse: () => unknown): string[] {
   throw new Error("parsed without an error");
 }
 
-const KEYS = "reason, versions, build-system, nativeBuildInputs, buildInputs, patches, env, cargo, network-at-build, flags, darwin, linux, when";
+const KEYS = "reason, versions, build-system, nativeBuildInputs, buildInputs, patches, env, cargo, network-at-build, relax-build-pins, flags, darwin, linux, when";
 const ATTR = "is not a nixpkgs attribute path (identifiers of letters, digits, _ ' -, joined by dots)";
 
 /** [what, file text, every problem reported as file:line: field: message]. */
@@ -38,6 +38,7 @@ const INVALID: Array<[string, string, string[]]> = [
   ["an unknown cargo key", "reason: x\ncargo:\n  lockfile: Cargo.lock\n", ["demo.yaml:3: cargo.lockfile: unknown key `lockfile` (expected one of: root, maturin, git-hashes)"]],
   ["a bad git-crate hash", "reason: x\ncargo:\n  git-hashes:\n    foo-1.0: sha256-abc\n", ['demo.yaml:4: cargo.git-hashes.foo-1.0: "sha256-abc" is not an SRI sha256 hash (sha256-…=)']],
   ["a flag nixpkgs' hooks do not read here", "reason: x\nflags:\n  dontUseNinjaBuild: true\n", ["demo.yaml:3: flags.dontUseNinjaBuild: unknown key `dontUseNinjaBuild` (expected one of: dontUseCmakeConfigure, dontUseMesonConfigure)"]],
+  ["a string for relax-build-pins", 'reason: x\nrelax-build-pins: 1\n', ['demo.yaml:2: relax-build-pins: expected true or false, got the number 1']],
   ["a string for network-at-build", 'reason: x\nnetwork-at-build: "yes"\n', ['demo.yaml:2: network-at-build: expected true or false, got the string "yes"']],
   ["cargo in a system block", "reason: x\ndarwin:\n  cargo: {}\n", ["demo.yaml:3: darwin.cargo: unknown key `cargo` (expected one of: build-system, nativeBuildInputs, buildInputs, patches, env, flags)"]],
   ["a when block without versions", "reason: x\nwhen:\n  - buildInputs: [zlib]\n", ["demo.yaml:3: when[0]: a `when` block needs `versions`"]],

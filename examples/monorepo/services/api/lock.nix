@@ -3,10 +3,9 @@
 # option artifacts: prefer-sdists
 # option extras: none
 # option groups: main
-# option override-library: 98139855d6a5a6f9
+# option override-library: f90a8bb425c96431
 # option python: 3.12
 # option systems: aarch64-darwin aarch64-linux x86_64-darwin x86_64-linux
-# build-system guessed (setuptools; no override, sdist not inspected): packaging typing-extensions
 {
   pkgs ? import <nixpkgs> { },
   python ? pkgs.python312,
@@ -42,7 +41,7 @@ let
         url = "https://files.pythonhosted.org/packages/source/p/packaging/packaging-26.2.tar.gz";
         hash = "sha256-/0Uv9aPoKM4RAZD+/xF4ux8uoigfogdarbmHwvsiFmE=";
       };
-      build-system = [ pythonPackages.setuptools ];
+      build-system = [ pythonPackages.flit-core ];
       passthru = {
         purl = "pkg:pypi/packaging@26.2";
       };
@@ -55,7 +54,10 @@ let
         url = "https://files.pythonhosted.org/packages/source/t/typing_extensions/typing_extensions-4.15.0.tar.gz";
         hash = "sha256-DOpI0XPMEvoo7KvDuDfqPPbzjG0RNvhcuq9ZiYSGFGY=";
       };
-      build-system = [ pythonPackages.setuptools ];
+      build-system = [
+        pythonPackages.flit-core
+        pythonPackages.setuptools
+      ];
       passthru = {
         purl = "pkg:pypi/typing-extensions@4.15.0";
       };

@@ -3,10 +3,9 @@
 # option artifacts: prefer-sdists
 # option extras: none
 # option groups: main
-# option override-library: 98139855d6a5a6f9
+# option override-library: f90a8bb425c96431
 # option python: 3.13
 # option systems: aarch64-linux x86_64-linux
-# build-system guessed (setuptools; no override, sdist not inspected): python-slugify tenacity text-unidecode
 {
   pkgs ? import <nixpkgs> { },
   python ? pkgs.python313,
@@ -56,7 +55,11 @@ let
         url = "https://files.pythonhosted.org/packages/0a/d4/2b0cd0fe285e14b36db076e78c93766ff1d529d70408bd1d2a5a84f1d929/tenacity-9.1.2.tar.gz";
         hash = "sha256-EWnTdsKX5944jRi0SBdg1Hiw6Zp3fK06nIblVvS2l8s=";
       };
-      build-system = [ pythonPackages.setuptools ];
+      build-system = [
+        pythonPackages.pbr
+        pythonPackages.setuptools
+        pythonPackages.setuptools-scm
+      ];
       passthru = {
         purl = "pkg:pypi/tenacity@9.1.2";
       };

@@ -3,10 +3,9 @@
 # option artifacts: prefer-sdists
 # option extras: none
 # option groups: main
-# option override-library: 98139855d6a5a6f9
+# option override-library: f90a8bb425c96431
 # option python: 3.12
 # option systems: aarch64-darwin aarch64-linux x86_64-darwin x86_64-linux
-# build-system guessed (setuptools; no override, sdist not inspected): rfc3339-validator six
 {
   pkgs ? import <nixpkgs> { },
   python ? pkgs.python312,

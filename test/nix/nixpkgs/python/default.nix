@@ -94,10 +94,16 @@ let
       # have (Debian's python would have to provide them through sandbox-paths): stubs that record
       # they were asked for, with no module, so a build that needs one fails on the missing
       # dependency. Add a name here when generated code needs a new one.
+      # Every build attribute lock2nix's build-backend table can emit (KNOWN_BUILD_ATTRS in
+      # src/inspect/build-requires.ts, less the bootstrap set above) is here: test/emit checks.
       stubNames = [
         "flit-core" "poetry-core" "hatchling" "hatch-vcs" "hatch-fancy-pypi-readme" "setuptools-scm"
         "pdm-backend" "cython" "cffi" "maturin" "setuptools-rust" "meson-python" "scikit-build-core"
         "pybind11" "numpy" "pkgconfig" "versioneer"
+        "calver" "cmake" "cppy" "expandvars" "extension-helpers" "flit-scm" "hatch-jupyter-builder"
+        "hatch-requirements-txt" "incremental" "jupyter-packaging" "mypy" "nanobind" "ninja" "pbr"
+        "pip" "poetry-dynamic-versioning" "pyqt-builder" "pythran" "scikit-build"
+        "setuptools-git-versioning" "sip" "typing-extensions" "uv-build"
       ];
       pythonStub = pname: mk.toPythonModule (stdenv.mkDerivation {
         inherit pname;

@@ -1,0 +1,74 @@
+/**
+ * The build facts a previous output recorded: for each derivation its
+ * `build-system` and whether it skipped pypa build's dependency check, keyed
+ * by name, version and source hash. A package whose sdist did not change
+ * keeps what an earlier (online) run learnt from it, so an offline run or
+ * `--check --offline` after a lock change writes what an online run writes.
+ */
+import { readOptional } from "../fs.js";
+import { parseHeader } from "../check.js";
+
+export interface PreviousBuild {
+  buildSystem: string[];
+  /** maturin's build hook, which stands in for a requirement. */
+  buildHooks: string[];
+  relaxBuildPins: boolean;
+}
+
+/** `name version hash` -> what the previous output wrote; `hash` is the source's SRI hash, "" for a local tree. */
+export type PreviousBuilds = Map<string, PreviousBuild>;
+
+/** What emitting asks of the previous output (a PreviousBuilds, or one read on first use). */
+export interface PreviousLookup {
+  get(key: string): PreviousBuild | undefined;
+}
+
+/** The previous output's text; none when it is missing or not a readable regular file (bounded, as every input). */
+function previousText(file: string): string | undefined {
+  try {
+    return readOptional(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The previous output in `file`, read and parsed only if a package's build system is asked of it. */
+export function previousOutputIn(file: string | undefined): PreviousLookup {
+  let builds: PreviousBuilds | undefined;
+  return {
+    get(key) {
+      builds ??= readPreviousBuilds(file !== undefined ? previousText(file) : undefined);
+      return builds.get(key);
+    },
+  };
+}
+
+export const previousKey = (name: string, version: string, hash: string | undefined): string => `${name} ${version} ${hash ?? ""}`;
+
+/** Header lines naming packages whose build system was not known (this version's and older wording). */
+const NOT_KNOWN = /^# build-system (?:guessed|fell back) \([^)]*\): (.*)$/m;
+
+/** Reads a file lock2nix wrote; empty for anything else. Packages it named as fallen back are left out. */
+export function readPreviousBuilds(text: string | undefined): PreviousBuilds {
+  const out: PreviousBuilds = new Map();
+  if (text === undefined || !parseHeader(text)) return out;
+  const headerEnd = text.indexOf("\n{");
+  const notKnown = new Set(NOT_KNOWN.exec(text.slice(0, headerEnd < 0 ? 0 : headerEnd))?.[1]?.split(" ") ?? []);
+  for (const chunk of text.split("buildPythonPackage {").slice(1)) {
+    const pname = /^\s*pname = "((?:[^"\\]|\\.)*)";/m.exec(chunk)?.[1];
+    const version = /^\s*version = "((?:[^"\\]|\\.)*)";/m.exec(chunk)?.[1];
+    if (pname === undefined || version === undefined || notKnown.has(pname)) continue;
+    const list = /^\s*build-system = ([^;]*);/m.exec(chunk)?.[1];
+    if (list === undefined) continue;
+    const hash = /^\s*hash = "(sha256-[A-Za-z0-9+/=]+)";/m.exec(chunk)?.[1];
+    const key = previousKey(pname, version, hash);
+    if (out.has(key)) continue;
+    const attrs = [...list.matchAll(/pythonPackages\.(?:"((?:[^"\\]|\\.)*)"|([A-Za-z_][A-Za-z0-9_'-]*))/g)].map((m) => (m[1] ?? m[2]) as string);
+    out.set(key, {
+      buildSystem: [...new Set(attrs)].sort(),
+      buildHooks: chunk.includes("pkgs.rustPlatform.maturinBuildHook") ? ["rustPlatform.maturinBuildHook"] : [],
+      relaxBuildPins: chunk.includes(`"--skip-dependency-check"`),
+    });
+  }
+  return out;
+}

@@ -46,7 +46,12 @@ function segments(entries) {
     if (!attr) continue;
     const attrs = name === "cython_0" ? [attr, "relax-pins"] : [attr];
     if (typeof e === "string" || (e.from === undefined && e.until === undefined)) for (const a of attrs) always.add(a);
-    else for (const a of attrs) if ((e.from === undefined || valid(e.from)) && (e.until === undefined || valid(e.until))) ranged.push({ attr: a, from: e.from, until: e.until });
+    // Some bounds carry blanks (" 20.18"): packaging strips them, and so does this.
+    else {
+      const from = e.from?.trim();
+      const until = e.until?.trim();
+      for (const a of attrs) if ((from === undefined || valid(from)) && (until === undefined || valid(until))) ranged.push({ attr: a, from, until });
+    }
   }
   const bounds = [...new Set(ranged.flatMap((r) => [r.from, r.until]).filter((v) => v !== undefined))].sort(compare);
   const edges = [undefined, ...bounds];

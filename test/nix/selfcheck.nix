@@ -97,19 +97,18 @@ in
       '';
     # the native stubs record their names; library stubs carry their pkg-config files
     stubs = pkgs.runCommand "stubs-ok" { } ''
-      grep -qx libxml2 ${pkgs.libxml2}/nix-support/lock2nix-stub
-      test -f ${pkgs.libxml2.dev}/lib/pkgconfig/libxml-2.0.pc
+      grep -qx libxslt ${pkgs.libxslt}/nix-support/lock2nix-stub
       test -f ${pkgs.libxslt.dev}/lib/pkgconfig/libxslt.pc
       test -f ${pkgs.zlib.dev}/lib/pkgconfig/zlib.pc
       test -f ${pkgs.openssl.dev}/lib/pkgconfig/openssl.pc
       test -f ${pkgs.libffi.dev}/lib/pkgconfig/libffi.pc
       test -f ${pkgs.libyaml}/lib/pkgconfig/yaml-0.1.pc
       ${pkgs.libpq.pg_config}/bin/pg_config --version | grep -q 'lock2nix stand-in stub'
-      for s in ${pkgs.postgresql} ${pkgs.autoPatchelfHook} ${pkgs.cargo} ${pkgs.rustc} ${pkgs.pkg-config} \
+      for s in ${pkgs.postgresql} ${pkgs.cargo} ${pkgs.rustc} \
           ${pkgs.rustPlatform.cargoSetupHook} ${pkgs.rustPlatform.maturinBuildHook} \
           ${pkgs.rustPlatform.importCargoLock { lockFile = ./fixtures/make-fixtures.sh; }} \
           ${pkgs.rustPlatform.fetchCargoVendor { pname = "x"; version = "1"; src = ./fixtures; hash = lib.fakeHash; }} \
-          ${ps.flit-core} ${ps.cython} ${ps.maturin}; do
+          ${ps.pdm-backend} ${ps.maturin}; do
         test -s "$s/nix-support/lock2nix-stub"
       done
       echo ok > "$out"
@@ -131,9 +130,14 @@ in
       buildInputs = [ pkgs.libxml2 pkgs.zlib ];
       preBuild = ''
         echo "PKG_CONFIG_PATH=$PKG_CONFIG_PATH"
-        test "$(pkg-config --modversion libxml-2.0)" = 2.13.8
+        test "$(pkg-config --modversion libxml-2.0)" = 2.9.14
         pkg-config --exists zlib
       '';
+    };
+    # Debian's hatchling is real: the same sdist, built with it
+    alphaHatchling = alpha.overridePythonAttrs {
+      build-system = [ ps.hatchling ];
+      postPatch = ''sed -i 's/"setuptools>=61"/"hatchling"/; s/setuptools.build_meta/hatchling.build/' pyproject.toml'';
     };
     # an overlay, as nixpkgs applies overlays, and pythonPackagesExtensions through it
     overlay = let
@@ -154,7 +158,11 @@ in
     conflicts = bundle { };
     # a build backend that is only a stub
     stubBackend = alpha.overridePythonAttrs {
-      build-system = [ ps.hatchling ];
+      build-system = [ ps.pdm-backend ];
+      postPatch = ''sed -i 's/"setuptools>=61"/"pdm-backend"/; s/setuptools.build_meta/pdm.backend/' pyproject.toml'';
+    };
+    # the sdist asks for hatchling, the derivation gives setuptools: pypa build's check stops it
+    wrongBackend = alpha.overridePythonAttrs {
       postPatch = ''sed -i 's/"setuptools>=61"/"hatchling"/; s/setuptools.build_meta/hatchling.build/' pyproject.toml'';
     };
     python312 = pkgs.python312;

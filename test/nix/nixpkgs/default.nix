@@ -13,10 +13,13 @@ let
     let
       inherit (import ./stdenv.nix { inherit lib system; }) stdenv runCommand writeText makeSetupHook mkShell;
       stubs = import ./stubs.nix { inherit lib stdenv; };
+      native = import ./native.nix { inherit lib stdenv makeSetupHook; };
       pythons = import ./python { inherit lib stdenv makeSetupHook; pkgs = final; };
     in
-    stubs // pythons // {
-      inherit lib config system stdenv runCommand writeText makeSetupHook mkShell;
+    stubs // removeAttrs native [ "ccLib" ] // pythons // {
+      inherit lib config system runCommand writeText makeSetupHook mkShell;
+      # stdenv.cc.cc.lib: the compiler's runtime libraries (libstdc++, libgcc_s).
+      stdenv = stdenv // { cc = { cc = { lib = native.ccLib; }; }; };
       pkgs = final;
       # The stand-in's own overlays can be extended like nixpkgs' (pkgs.extend / appendOverlays).
       extend = f: import ./. { inherit system config; overlays = overlays ++ [ f ]; };

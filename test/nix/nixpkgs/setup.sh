@@ -7,6 +7,8 @@ set -e
 # Here it is Debian's /usr/bin, after the bin/ of every build input (added below).
 export PATH=/usr/bin:/bin
 export SOURCE_DATE_EPOCH=315532800 # as nixpkgs (1980-01-01: zip files cannot go earlier)
+# nixpkgs' pkg-config looks in PKG_CONFIG_PATH only (the inputs'), never in /usr: so does Debian's here.
+export PKG_CONFIG_LIBDIR=/var/empty
 cd "$NIX_BUILD_TOP"
 
 # runHook NAME: evaluate the string attribute NAME, then call each function in NAMEHooks
@@ -78,8 +80,10 @@ unpackPhase() {
         case "$src" in
             *.tar | *.tar.gz | *.tgz | *.tar.bz2 | *.tbz2 | *.tar.xz | *.txz)
                 tar -xf "$src" -C "$_u" --no-same-owner --mode=u+w --warning=no-timestamp ;;
-            *.zip | *.whl) unzip -qo "$src" -d "$_u" ;;
-            *) echo "unpackPhase: do not know how to unpack $src" >&2; exit 1 ;;
+            # as nixpkgs: .zip only with unzip among the inputs (its setup hook)
+            *.zip) [ -n "${_lock2nixCanUnzip-}" ] || { echo "do not know how to unpack source archive $src" >&2; exit 1; }
+                unzip -qo "$src" -d "$_u" ;;
+            *) echo "do not know how to unpack source archive $src" >&2; exit 1 ;;
         esac
     fi
     chmod -R u+w "$_u"

@@ -13,16 +13,11 @@
 let
   specs = {
     # tools and hooks
-    pkg-config = { };
-    autoPatchelfHook = { };
     cargo = { };
     rustc = { };
     cmake = { };
-    ninja = { };
-    meson = { };
     gfortran = { };
     # libraries (pc names as the upstream projects install them)
-    libxml2 = { pc = [ "libxml-2.0" ]; version = "2.13.8"; dev = true; };
     libxslt = { pc = [ "libxslt" "libexslt" ]; version = "1.1.43"; dev = true; };
     zlib = { pc = [ "zlib" ]; version = "1.3.1"; dev = true; };
     openssl = { pc = [ "openssl" "libssl" "libcrypto" ]; version = "3.4.1"; dev = true; };
@@ -75,7 +70,7 @@ let
     rapidfuzz-cpp = { pc = [ "rapidfuzz" ]; version = "3.3.2"; };
     rdkafka = { pc = [ "rdkafka" ]; version = "2.10.0"; };
     taskflow = { version = "3.10.0"; };
-    unixODBC = { pc = [ "odbc" ]; version = "2.3.12"; };
+    unixodbc = { pc = [ "odbc" ]; version = "2.3.12"; };
     xmlsec = { pc = [ "xmlsec1" ]; version = "1.3.7"; dev = true; };
     xsimd = { version = "13.2.0"; };
     yajl = { pc = [ "yajl" ]; version = "2.1.0"; };

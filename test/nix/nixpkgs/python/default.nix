@@ -65,45 +65,22 @@ let
         namePrefix = "${libPrefix}-";
       };
 
-      # build, installer, packaging, wheel, ... as Debian ships them: real packages whose
-      # site-packages links to /usr/lib/python3/dist-packages (reached through sandbox-paths).
-      debianPackage = pname: version: paths: deps: mk.toPythonModule (stdenv.mkDerivation {
-        inherit pname version;
-        name = "${libPrefix}-${pname}-${version}";
-        links = map (p: "${debianDist}/${p}") paths;
-        propagatedBuildInputs = deps ++ [ python ];
-        buildCommand = ''
-          mkdir -p "$out/${sitePackages}" "$out/nix-support"
-          for l in $links; do ln -s "$l" "$out/${sitePackages}/"; done
-          echo $propagatedBuildInputs > "$out/nix-support/propagated-build-inputs"
-        '';
-      });
-      bootstrap = rec {
-        setuptools = debianPackage "setuptools" "66.1.1"
-          [ "setuptools" "pkg_resources" "_distutils_hack" "distutils-precedence.pth" "setuptools-66.1.1.egg-info" ] [ ];
-        wheel = debianPackage "wheel" "0.38.4" [ "wheel" "wheel-0.38.4.egg-info" ] [ ];
-        packaging = debianPackage "packaging" "23.0" [ "packaging" "packaging-23.0.dist-info" ] [ ];
-        # Debian's build 0.9 uses pep517, the former name of pyproject-hooks.
-        pyproject-hooks = debianPackage "pep517" "0.13.0" [ "pep517" "pep517-0.13.0.dist-info" ] [ ];
-        build = debianPackage "build" "0.9.0" [ "build" "build-0.9.0.egg-info" ] [ packaging pyproject-hooks ];
-        installer = debianPackage "installer" "0.6.0" [ "installer" "installer-0.6.0.dist-info" ] [ ];
-        tomli = debianPackage "tomli" "2.0.1" [ "tomli" "tomli-2.0.1.dist-info" ] [ ];
-      };
+      # build, installer, packaging, wheel, ... and the build backends, as Debian ships them: real
+      # packages whose site-packages links to /usr/lib/python3/dist-packages (see debian-packages.nix).
+      debian = import ./debian-packages.nix { inherit stdenv python sitePackages; inherit (mk) toPythonModule; name = libPrefix; };
+      inherit (debian) bootstrap backends;
 
-      # Build backends and build-time packages generated code names, which the stand-in does not
-      # have (Debian's python would have to provide them through sandbox-paths): stubs that record
-      # they were asked for, with no module, so a build that needs one fails on the missing
-      # dependency. Add a name here when generated code needs a new one.
-      # Every build attribute lock2nix's build-backend table can emit (KNOWN_BUILD_ATTRS in
-      # src/inspect/build-requires.ts, less the bootstrap set above) is here: test/emit checks.
+      # What nixpkgs has and Debian does not: stubs that record they were asked for, with no module,
+      # so a build that needs one fails on the missing dependency. Add a name here when generated
+      # code needs a new one. Every build attribute lock2nix's build-backend table can emit
+      # (KNOWN_BUILD_ATTRS in src/inspect/build-requires.ts) is here or real: test/emit checks.
       stubNames = [
-        "flit-core" "poetry-core" "hatchling" "hatch-vcs" "hatch-fancy-pypi-readme" "setuptools-scm"
-        "pdm-backend" "cython" "cffi" "maturin" "setuptools-rust" "meson-python" "scikit-build-core"
-        "pybind11" "numpy" "pkgconfig" "versioneer"
+        "hatch-fancy-pypi-readme" "pdm-backend" "maturin" "setuptools-rust" "scikit-build-core"
+        "numpy" "pkgconfig" "versioneer"
         "calver" "cmake" "cppy" "expandvars" "extension-helpers" "flit-scm" "hatch-jupyter-builder"
         "hatch-requirements-txt" "incremental" "jupyter-packaging" "mypy" "nanobind" "ninja" "pbr"
         "pip" "poetry-dynamic-versioning" "pyqt-builder" "pythran" "scikit-build"
-        "setuptools-git-versioning" "sip" "typing-extensions" "uv-build"
+        "setuptools-git-versioning" "sip" "uv-build"
       ];
       pythonStub = pname: mk.toPythonModule (stdenv.mkDerivation {
         inherit pname;
@@ -132,7 +109,7 @@ let
 
       # The package set: base, then pkgs.pythonPackagesExtensions (overlays), then packageOverrides.
       base = pself: builtins.listToAttrs (map (n: { name = n; value = pythonStub n; }) stubNames)
-        // hooks // bootstrap // {
+        // backends // hooks // bootstrap // {
           inherit python fetchPypi;
           inherit (mk) buildPythonPackage toPythonModule requiredPythonModules;
           # Simplification: an application is built like a package.

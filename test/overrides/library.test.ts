@@ -3,6 +3,8 @@ import { cpSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { EMITTER_ATTRIBUTES } from "../../src/emit/index.js";
+import { FALLBACK_BUILD_SYSTEM } from "../../src/emit/build-system.js";
+import { KNOWN_BUILD_ATTRS } from "../../src/inspect/index.js";
 import { compileLibrary, libraryDir, loadLibrary, readCompiledLibrary, type OverrideEntry } from "../../src/overrides/index.js";
 import { NIX_SKIP_REASON, tempDir } from "../helpers.js";
 
@@ -123,6 +125,19 @@ describe("the override library", () => {
       execFileSync("nix-instantiate", ["--eval", "--strict", "--json", "--expr", `let p = import ${join(ROOT, "test", "nix", "nixpkgs")} { system = "x86_64-linux"; }; in [ ${select} ]`], { encoding: "utf8" }),
     );
     expect(out).toHaveLength(nested.length);
+  });
+});
+
+describe("the stand-in nixpkgs' python set (test/nix/nixpkgs/python)", () => {
+  // Everything the generator can write as `pythonPackages.<name>`: the override library's, the
+  // build-backend table's and the fallback set's names.
+  it.skipIf(NIX_SKIP_REASON)("has every python attribute the generator can emit", () => {
+    const names = new Set<string>([...checkedAttributes().python, ...KNOWN_BUILD_ATTRS, ...FALLBACK_BUILD_SYSTEM]);
+    for (const e of library.entries()) namesOf(e).python.forEach((n) => names.add(n));
+    const expr = `let p = import ${join(ROOT, "test", "nix", "nixpkgs")} { system = "x86_64-linux"; }; in builtins.filter (n: !(p.python311.pkgs ? \${n})) ${JSON.stringify([...names].sort()).replace(/,/g, " ")}`;
+    const missing = JSON.parse(execFileSync("nix-instantiate", ["--eval", "--strict", "--json", "--expr", expr], { encoding: "utf8" }));
+    expect(missing).toEqual([]);
+    expect(names.size).toBeGreaterThan(50);
   });
 });
 

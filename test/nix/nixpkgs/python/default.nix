@@ -81,6 +81,9 @@ let
         "hatch-requirements-txt" "incremental" "jupyter-packaging" "mypy" "nanobind" "ninja" "pbr"
         "pip" "poetry-dynamic-versioning" "pyqt-builder" "pythran" "scikit-build"
         "setuptools-git-versioning" "sip" "uv-build"
+        # named by the override library's build-system lists (overrides/nixpkgs-attributes.txt)
+        "blis" "certifi" "cymem" "greenlet" "lxml" "murmurhash" "mypy-extensions" "preshed" "pycairo"
+        "scipy" "thinc" "types-psutil" "types-setuptools"
       ];
       pythonStub = pname: mk.toPythonModule (stdenv.mkDerivation {
         inherit pname;

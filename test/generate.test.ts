@@ -184,6 +184,8 @@ describe("generated Nix", () => {
     expect(mac?.kind === "artifact" && mac.artifact.filename).toMatch(/cp312-cp312-macosx_.*_(arm64|universal2)\.whl$/);
     expect(nix).toMatch(/charset-normalizer = forSystem "charset-normalizer" \{\n\s+aarch64-darwin = buildPythonPackage \{/);
     expect(nix).toContain("nativeBuildInputs = [ pkgs.autoPatchelfHook ];");
+    // charset-normalizer's wheel is manylinux2014 (glibc 2.17) or newer: that policy's libraries
+    expect(nix).toMatch(/nativeBuildInputs = \[ pkgs.autoPatchelfHook \];\n\s+buildInputs = pkgs.pythonManylinuxPackages.manylinux2014;/);
     const anyio = resolution.packages.get("anyio")?.get("x86_64-linux")?.source;
     expect(anyio?.kind === "artifact" && anyio.artifact.filename).toBe("anyio-4.13.0-py3-none-any.whl");
   });

@@ -2,6 +2,7 @@ import { basename, relative } from "node:path";
 import type { Lock } from "../model.js";
 import type { BuildSource, PackageBuild, Resolution } from "../resolve/index.js";
 import { isLinux, pythonAttr, type NixSystem } from "../resolve/target.js";
+import { parseWheelFilename } from "../pep/tags.js";
 import { template } from "../templates.js";
 import { VERSION } from "../version.js";
 import { urlForNix } from "../redact.js";
@@ -93,7 +94,10 @@ const RUST_HOOKS = ["rustPlatform.cargoSetupHook", "cargo", "rustc"];
 const MATURIN_HOOK = "rustPlatform.maturinBuildHook";
 
 /** The nixpkgs attributes the emitter itself names for override data (Rust); the library's list must hold them. */
-export const EMITTER_ATTRIBUTES = [...RUST_HOOKS, MATURIN_HOOK, "rustPlatform.importCargoLock"];
+export const EMITTER_ATTRIBUTES = [
+  ...RUST_HOOKS, MATURIN_HOOK, "rustPlatform.importCargoLock", "autoPatchelfHook",
+  "pythonManylinuxPackages.manylinux1", "pythonManylinuxPackages.manylinux2010", "pythonManylinuxPackages.manylinux2014",
+];
 
 /** The SRI hash the output pins a source by (the previous output's key), if any. */
 function sourceHash(s: BuildSource): string | undefined {
@@ -179,16 +183,39 @@ function recipeBindings(name: string, version: string, rest: RecipeRest, outputD
   ];
 }
 
+/**
+ * The library set nixpkgs' `pythonManylinuxPackages` gives a Linux binary wheel of this
+ * platform tag (the oldest policy among its tags: what the wheel may link against), for
+ * autoPatchelfHook to find them; a musllinux or plain `linux_*` wheel gets the newest set.
+ */
+export function manylinuxSet(filename: string): "manylinux1" | "manylinux2010" | "manylinux2014" | undefined {
+  let oldest: number | undefined;
+  let linux = false;
+  for (const tag of parseWheelFilename(filename).platformTags) {
+    const legacy = /^manylinux(1|2010|2014)_/.exec(tag);
+    const perennial = /^manylinux_(\d+)_(\d+)_/.exec(tag);
+    const glibcMinor = legacy ? ({ "1": 5, "2010": 12, "2014": 17 } as const)[legacy[1] as "1" | "2010" | "2014"] : perennial && perennial[1] === "2" ? Number(perennial[2]) : undefined;
+    if (glibcMinor !== undefined) oldest = oldest === undefined ? glibcMinor : Math.min(oldest, glibcMinor);
+    else if (/^(musl)?linux_/.test(tag)) linux = true;
+  }
+  if (oldest === undefined) return linux ? "manylinux2014" : undefined;
+  return oldest < 12 ? "manylinux1" : oldest < 17 ? "manylinux2010" : "manylinux2014";
+}
+
 function srcAndFormat(v: Variant, outputDir: string, buildSystem: NixExpr): Array<[string, NixExpr | undefined]> {
   const s = v.source;
   switch (s.kind) {
     case "artifact": {
       const wheel = s.artifact.kind === "wheel";
+      const patchelf = s.artifact.binary && v.linux;
+      const manylinux = patchelf ? manylinuxSet(s.artifact.filename) : undefined;
       return [
         wheel ? ["format", str("wheel")] : ["pyproject", bool(true)],
         ["src", fetchurlExpr(s.artifact.url, s.artifact.sha256, s.artifact.filename)],
         ["build-system", wheel ? undefined : buildSystem],
-        ["nativeBuildInputs", s.artifact.binary && v.linux ? list([raw("pkgs.autoPatchelfHook")]) : undefined],
+        ["nativeBuildInputs", patchelf ? list([raw("pkgs.autoPatchelfHook")]) : undefined],
+        // The libraries manylinux lets a wheel assume (libstdc++, zlib, ...), for autoPatchelfHook.
+        ["buildInputs", patchelf && manylinux ? raw(`pkgs.pythonManylinuxPackages.${manylinux}`) : undefined],
       ];
     }
     case "git":

@@ -20,6 +20,18 @@ let
       inherit lib config system runCommand writeText makeSetupHook mkShell;
       # stdenv.cc.cc.lib: the compiler's runtime libraries (libstdc++, libgcc_s).
       stdenv = stdenv // { cc = { cc = { lib = native.ccLib; }; }; };
+
+      # pkgs/development/interpreters/python/manylinux/default.nix: the libraries each manylinux
+      # policy lets a wheel link against (getLib of each), for autoPatchelfHook. Real here: the
+      # C++ runtime; glibc counts as found by the stand-in's autoPatchelfHook; the rest are stubs.
+      pythonManylinuxPackages = rec {
+        manylinux2014 = [
+          final.glibc native.ccLib final.xorg.libX11 final.xorg.libXext final.xorg.libXrender
+          final.xorg.libICE final.xorg.libSM final.libGL final.glib final.zlib final.expat
+        ];
+        manylinux2010 = manylinux2014;
+        manylinux1 = manylinux2014 ++ [ final.ncurses5 final.libxcrypt ];
+      };
       pkgs = final;
       # The stand-in's own overlays can be extended like nixpkgs' (pkgs.extend / appendOverlays).
       extend = f: import ./. { inherit system config; overlays = overlays ++ [ f ]; };

@@ -75,6 +75,20 @@ let
     xsimd = { version = "13.2.0"; };
     yajl = { pc = [ "yajl" ]; version = "2.1.0"; };
     zlib-ng = { pc = [ "zlib-ng" ]; version = "2.2.4"; dev = true; };
+    # named by pythonManylinuxPackages (see default.nix)
+    glibc = { version = "2.40"; };
+    libGL = { version = "1.7.0"; };
+    expat = { pc = [ "expat" ]; version = "2.7.1"; dev = true; };
+    ncurses5 = { version = "6.5"; };
+    libxcrypt = { pc = [ "libxcrypt" ]; version = "4.4.38"; };
+  };
+  # xorg.<name> (pkgs/servers/x11/xorg)
+  xorgSpecs = {
+    libX11 = { pc = [ "x11" ]; version = "1.8.12"; dev = true; };
+    libXext = { pc = [ "xext" ]; version = "1.3.6"; dev = true; };
+    libXrender = { pc = [ "xrender" ]; version = "0.9.12"; dev = true; };
+    libICE = { pc = [ "ice" ]; version = "1.1.2"; dev = true; };
+    libSM = { pc = [ "sm" ]; version = "1.2.6"; dev = true; };
   };
 
   mkStub = name: spec:
@@ -131,6 +145,7 @@ let
   stubs = lib.mapAttrs mkStub specs;
 in
 stubs // {
+  xorg = lib.mapAttrs (n: spec: mkStub "xorg.${n}" spec) xorgSpecs;
   # nixpkgs' rustPlatform, reduced to what generated code names. The hooks have no effect;
   # importCargoLock and fetchCargoVendor return a stub derivation (fetchCargoVendor does not fetch
   # anything, so its `hash` is not checked).

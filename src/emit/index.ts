@@ -10,7 +10,7 @@ import { pypiPurl } from "../sbom/purl.js";
 import { apply, attrName, attrs, bool, comment, concatLists, fillTemplate, list, raw, render, select, str, type NixExpr } from "./nix.js";
 import { ATTR_PATH, defaultLibrary, type EnvValue, type OverrideSet, type SdistFactsLookup } from "../overrides/index.js";
 import { chooseBuildSystem, FALLBACK_BUILD_SYSTEM } from "./build-system.js";
-import type { PreviousLookup } from "./previous.js";
+import { previousKey, type PreviousLookup } from "./previous.js";
 
 export interface EmitOptions {
   /** Folder the generated file will live in: local paths are written relative to it. */
@@ -347,6 +347,10 @@ function derivation(name: string, builds: Map<NixSystem, PackageBuild>, options:
     const source = v.recipe !== undefined;
     // A local tree's own version, read from disk, over the lock's (uv writes none for a dynamic one).
     const version = (b.source.kind === "path" ? options.sdistFacts?.(name, b.version)?.version : undefined) ?? b.version;
+    // What the sdist says it installs, else what the previous output recorded for the same file.
+    const imports = b.source.kind === "artifact" && !wheel
+      ? (options.sdistFacts?.(name, b.version)?.importNames ?? options.previous?.get(previousKey(name, b.version, sourceHash(b.source)))?.importNames)
+      : undefined;
     return apply(
       "buildPythonPackage",
       attrs([
@@ -359,6 +363,7 @@ function derivation(name: string, builds: Map<NixSystem, PackageBuild>, options:
         ["dependencies", nonEmpty(perSystemList(deps, (n) => select("final", n)))],
         // The runtime check would look for an edge left out to break a cycle, or one the lock never recorded.
         ["dontCheckRuntimeDeps", (b.droppedForCycle.length > 0 || b.unknownDependencies) && !wheel ? bool(true) : undefined],
+        ["pythonImportsCheck", imports && imports.length > 0 ? list(imports.map(str)) : undefined],
         // The same purl as the SBOM's component (lock2nix sbom), so Nix-side tools can join the two.
         ["passthru", attrs([["purl", str(pypiPurl(name, version))]])],
       ]),

@@ -13,6 +13,8 @@ export interface PreviousBuild {
   /** maturin's build hook, which stands in for a requirement. */
   buildHooks: string[];
   relaxBuildPins: boolean;
+  /** pythonImportsCheck, as the sdist named its modules. */
+  importNames?: string[];
 }
 
 /** `name version hash` -> what the previous output wrote; `hash` is the source's SRI hash, "" for a local tree. */
@@ -64,7 +66,9 @@ export function readPreviousBuilds(text: string | undefined): PreviousBuilds {
     const key = previousKey(pname, version, hash);
     if (out.has(key)) continue;
     const attrs = [...list.matchAll(/pythonPackages\.(?:"((?:[^"\\]|\\.)*)"|([A-Za-z_][A-Za-z0-9_'-]*))/g)].map((m) => (m[1] ?? m[2]) as string);
+    const imports = /^\s*pythonImportsCheck = \[([^\]]*)\];/m.exec(chunk)?.[1];
     out.set(key, {
+      ...(imports !== undefined ? { importNames: [...imports.matchAll(/"([A-Za-z_][A-Za-z0-9_]*)"/g)].map((m) => m[1] as string) } : {}),
       buildSystem: [...new Set(attrs)].sort(),
       buildHooks: chunk.includes("pkgs.rustPlatform.maturinBuildHook") ? ["rustPlatform.maturinBuildHook"] : [],
       relaxBuildPins: chunk.includes(`"--skip-dependency-check"`),

@@ -11,7 +11,8 @@ import { defaultCacheDir } from "../index/cache.js";
 import { NATIVE_KINDS, type SdistFacts } from "./facts.js";
 
 /** Bump when what inspection finds changes, so older entries are read again. */
-const VERSION = 1;
+// 2: importNames recorded.
+const VERSION = 2;
 
 interface StoredFacts {
   version: number;
@@ -30,6 +31,7 @@ function validFacts(facts: SdistFacts): boolean {
   if (typeof facts !== "object" || facts === null || typeof facts.hasPyproject !== "boolean") return false;
   if (!Array.isArray(facts.nativeSources) || !facts.nativeSources.every((k) => NATIVE_KINDS.includes(k))) return false;
   if (facts.buildRequires !== undefined && !isStringList(facts.buildRequires)) return false;
+  if (facts.importNames !== undefined && !isStringList(facts.importNames)) return false;
   return [facts.buildBackend, facts.cargoLock, facts.cargoLockPath].every((v) => v === undefined || typeof v === "string");
 }
 

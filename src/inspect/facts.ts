@@ -25,6 +25,12 @@ export interface SdistFacts {
   cargoLockPath?: string;
   /** Kinds of native code found among the member names, in NATIVE_KINDS order. */
   nativeSources: NativeKind[];
+  /**
+   * Top-level modules the built package installs, for nixpkgs' pythonImportsCheck: those its
+   * `*.egg-info/top_level.txt` lists, else the one package or module named as the project; absent
+   * when neither is there (never a guess).
+   */
+  importNames?: string[];
 }
 
 /** Receives an archive's members; the tar and zip readers drive it. */
@@ -61,7 +67,11 @@ const NAME_KINDS: Readonly<Record<string, NativeKind>> = { "CMakeLists.txt": "cm
 
 const MiB = 1024 * 1024;
 /** Largest member read, by kind; a larger one is skipped with a warning. */
-const LIMITS: Readonly<Record<string, number>> = { "pyproject.toml": MiB, "setup.py": MiB, "Cargo.lock": 16 * MiB };
+const LIMITS: Readonly<Record<string, number>> = { "pyproject.toml": MiB, "setup.py": MiB, "Cargo.lock": 16 * MiB, "top_level.txt": 64 * 1024 };
+
+/** Folders an sdist ships that a wheel seldom installs: never named for an import check. */
+const NOT_INSTALLED = new Set(["test", "tests", "testing", "doc", "docs", "example", "examples", "benchmark", "benchmarks", "scripts", "tools"]);
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** Largest total kept in memory from one archive. */
 const TOTAL_LIMIT = 64 * MiB;
 
@@ -86,9 +96,12 @@ export class SdistCollector implements MemberSink {
   private readonly tops = new Set<string>();
   private topLevelFile = false;
   private keptBytes = 0;
+  /** `pkg/__init__.py` and `mod.py` paths directly under the top folder or its `src/`. */
+  private readonly modules = new Set<string>();
   readonly warnings: string[] = [];
 
-  constructor(private readonly filename: string) {}
+  /** `project`: the PEP 503-normalized project name, when known, for the import check. */
+  constructor(private readonly filename: string, private readonly project?: string) {}
 
   warn(message: string): void {
     this.warnings.push(`${this.filename}: ${message}`);
@@ -105,7 +118,9 @@ export class SdistCollector implements MemberSink {
     const kind = nativeKindOf(base);
     if (kind) this.kinds.add(kind);
     if (base === "Cargo.toml") this.cargoTomls.add(path);
-    const wanted = base === "Cargo.lock" || ((base === "pyproject.toml" || base === "setup.py") && parts.length <= 2);
+    if (parts.length <= 4 && (base === "__init__.py" || base.endsWith(".py"))) this.modules.add(path);
+    const topLevel = base === "top_level.txt" && parts.length <= 4 && (parts[parts.length - 2] ?? "").endsWith(".egg-info");
+    const wanted = base === "Cargo.lock" || topLevel || ((base === "pyproject.toml" || base === "setup.py") && parts.length <= 2);
     if (!wanted) return false;
     this.present.add(path);
     if (size > LIMITS[base]! || this.keptBytes + size > TOTAL_LIMIT) {
@@ -140,6 +155,9 @@ export class SdistCollector implements MemberSink {
     const backend = buildSystem?.["build-backend"];
     if (typeof backend === "string") facts.buildBackend = backend;
 
+    const imports = this.importNames(root);
+    if (imports) facts.importNames = imports;
+
     const manifests = [...manifestsIn(pyproject), ...manifestsInSetupPy(this.kept.get(at("setup.py")))];
     const lock = this.cargoLock(root, manifests);
     if (lock) {
@@ -147,6 +165,24 @@ export class SdistCollector implements MemberSink {
       facts.cargoLock = this.kept.get(at(lock));
     }
     return facts;
+  }
+
+  private importNames(root: string): string[] | undefined {
+    const at = (rel: string) => (root ? `${root}/${rel}` : rel);
+    for (const base of ["", "src/"]) {
+      const listed = [...this.kept.keys()].filter((p) => p.startsWith(at(base)) && new RegExp(`^[^/]+\\.egg-info/top_level\\.txt$`).test(p.slice(at(base).length)));
+      if (listed.length === 1) {
+        const names = (this.kept.get(listed[0]!) ?? "").split(/\r?\n/).map((l) => l.trim()).filter((n) => IDENTIFIER.test(n) && !NOT_INSTALLED.has(n.toLowerCase()));
+        if (names.length > 0) return [...new Set(names)].sort();
+      }
+    }
+    if (!this.project) return undefined;
+    const module = this.project.replace(/-/g, "_");
+    if (!IDENTIFIER.test(module)) return undefined;
+    for (const base of ["", "src/"]) {
+      if (this.modules.has(at(`${base}${module}/__init__.py`)) || this.modules.has(at(`${base}${module}.py`))) return [module];
+    }
+    return undefined;
   }
 
   private pyproject(text: string | undefined): TomlTable | undefined {

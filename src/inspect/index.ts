@@ -23,6 +23,7 @@ import { defaultInspectCacheDir, FactsCache } from "./cache.js";
 import { SdistCollector, type SdistFacts } from "./facts.js";
 import { ArchiveError, TarParser } from "./tar.js";
 import { readZip } from "./zip.js";
+import { parseSdistFilename } from "../pep/tags.js";
 
 export { defaultInspectCacheDir } from "./cache.js";
 export { NATIVE_KINDS, type NativeKind, type SdistFacts } from "./facts.js";
@@ -133,7 +134,7 @@ async function download(
     if (actual !== sha256) {
       throw new HashMismatchError(`${options.filename}: sha256 mismatch: expected ${sha256}, got ${actual}`);
     }
-    const collector = new SdistCollector(options.filename);
+    const collector = new SdistCollector(options.filename, parseSdistFilename(options.filename)?.name);
     await readArchive(download.result(), format, collector, options.filename);
     const facts = collector.finish();
     for (const message of collector.warnings) warn(message);

@@ -344,6 +344,8 @@ export interface SdistFacts {
   version?: string;
   /** A local tree whose version comes from git: the variable its version plugin reads instead. */
   versionEnv?: string;
+  /** Top-level modules the sdist's build installs (pythonImportsCheck), when the sdist says. */
+  importNames?: string[];
   cargoLockFile?: string;
   /** importCargoLock's outputHashes for the git crates of that Cargo.lock, by `<name>-<version>`. */
   cargoGitHashes?: Record<string, string>;

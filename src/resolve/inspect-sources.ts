@@ -111,6 +111,7 @@ export async function inspectSources(resolution: Resolution, ctx: InspectContext
             ...(mapped && mapped.hooks.length > 0 ? { buildHooks: mapped.hooks } : {}),
             ...(mapped && mapped.pinned.length > 0 ? { relaxBuildPins: true } : {}),
             nativeSources: found.nativeSources.length > 0,
+            ...(found.importNames ? { importNames: found.importNames } : {}),
             ...(cargoLockFile ? { cargoLockFile } : {}),
             ...(cargoGitHashes ? { cargoGitHashes } : {}),
           });

@@ -166,12 +166,12 @@ describe("the previous output's build facts", () => {
       header +
       "{\n" +
       drv("a", "1.0", "sha256-AA==", "[\n        pythonPackages.hatch-vcs\n        pythonPackages.hatchling\n      ]", '      pypaBuildFlags = [ "--skip-dependency-check" ];\n') +
-      drv("b", "2.0", "sha256-BB==", "[ pythonPackages.setuptools ]", "      nativeBuildInputs = [ pkgs.rustPlatform.maturinBuildHook ];\n") +
+      drv("b", "2.0", "sha256-BB==", "[ pythonPackages.setuptools ]", '      nativeBuildInputs = [ pkgs.rustPlatform.maturinBuildHook ];\n      pythonImportsCheck = [ "b" "b_ext" ];\n') +
       "}\n";
     const builds = readPreviousBuilds(text);
     expect([...builds]).toEqual([
       [previousKey("a", "1.0", "sha256-AA=="), { buildSystem: ["hatch-vcs", "hatchling"], buildHooks: [], relaxBuildPins: true }],
-      [previousKey("b", "2.0", "sha256-BB=="), { buildSystem: ["setuptools"], buildHooks: ["rustPlatform.maturinBuildHook"], relaxBuildPins: false }],
+      [previousKey("b", "2.0", "sha256-BB=="), { importNames: ["b", "b_ext"], buildSystem: ["setuptools"], buildHooks: ["rustPlatform.maturinBuildHook"], relaxBuildPins: false }],
     ]);
   });
 

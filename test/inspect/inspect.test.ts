@@ -96,7 +96,23 @@ describe("inspectSdist", () => {
       buildBackend: "setuptools.build_meta",
       hasPyproject: true,
       nativeSources: ["c"],
+      importNames: ["fastthing"],
     });
+  });
+
+  it("names the modules for the import check from top_level.txt, else only the project's own package", async () => {
+    const listed = sdist("python_dateutil-2.9.0.tar.gz", {
+      "setup.py": "from setuptools import setup\nsetup()\n",
+      "src/python_dateutil.egg-info/top_level.txt": "dateutil\ntests\n_private_ext\nnot-a-module\n",
+      "src/dateutil/__init__.py": "",
+      "tests/__init__.py": "",
+    });
+    expect((await inspectSdist(options(listed)))?.importNames).toEqual(["_private_ext", "dateutil"]);
+    // No top_level.txt, and no package named as the project: nothing is guessed.
+    const unnamed = sdist("python_dateutil-2.9.1.tar.gz", { "setup.py": "", "dateutil/__init__.py": "", "tests/__init__.py": "" });
+    expect((await inspectSdist(options(unnamed)))?.importNames).toBeUndefined();
+    const srcLayout = sdist("my_lib-1.0.tar.gz", { "pyproject.toml": SETUPTOOLS_PYPROJECT, "src/my_lib/__init__.py": "", "tests/__init__.py": "" });
+    expect((await inspectSdist(options(srcLayout)))?.importNames).toEqual(["my_lib"]);
   });
 
   it("finds the Cargo.lock of the crate maturin's manifest-path names, not the first one", async () => {
@@ -185,7 +201,7 @@ describe("inspectSdist", () => {
       // A pyproject.toml deeper down is not the sdist's.
       "docs/example/pyproject.toml": '[build-system]\nrequires = ["hatchling"]\n',
     });
-    expect(await inspectSdist(options(name))).toEqual({ hasPyproject: false, nativeSources: [] });
+    expect(await inspectSdist(options(name))).toEqual({ hasPyproject: false, nativeSources: [], importNames: ["oldstyle"] });
   });
 
   it("reads zip sdists from their central directory", async () => {

@@ -62,6 +62,7 @@ let
 
       mk = import ./mk-python-derivation.nix {
         inherit lib python stdenv hooks;
+        inherit (pkgs) unzip;
         namePrefix = "${libPrefix}-";
       };
 

@@ -2,7 +2,7 @@
 # (buildPythonPackage). Same arguments, assertions and error messages; the hooks it adds are the
 # stand-ins in hooks.nix. Unlike nixpkgs, an argument that is neither one of nixpkgs' named
 # arguments nor in `passThroughArgs` throws, so a typo in generated code shows up.
-{ lib, python, stdenv, hooks, namePrefix }:
+{ lib, python, stdenv, hooks, namePrefix, unzip }:
 let
   inherit (lib) elem optional optionals;
 
@@ -143,6 +143,8 @@ let
           ++ optional (format' != "other") hooks.pypaInstallHook
           ++ [ hooks.pythonImportsCheckHook ]
           ++ optional withDistOutput hooks.pythonOutputDistHook
+          # as nixpkgs: a source whose name ends in "zip" brings unzip
+          ++ optional (lib.hasSuffix "zip" (attrs.src.name or "")) unzip
           ++ attrs.nativeBuildInputs or [ ]
           ++ build-system
           # nixpkgs' stdenv adds nativeInstallCheckInputs only when doInstallCheck is set.

@@ -8,7 +8,7 @@ import { VERSION } from "../version.js";
 import { urlForNix } from "../redact.js";
 import { pypiPurl } from "../sbom/purl.js";
 import { apply, attrName, attrs, bool, comment, concatLists, fillTemplate, list, raw, render, select, str, type NixExpr } from "./nix.js";
-import { ATTR_PATH, defaultLibrary, type EnvValue, type OverrideSet, type SdistFactsLookup } from "../overrides/index.js";
+import { ATTR_PATH, defaultLibrary, type EnvValue, type OverrideSet, type SdistFactsLookup, type Substitution } from "../overrides/index.js";
 import { chooseBuildSystem, FALLBACK_BUILD_SYSTEM } from "./build-system.js";
 import { previousKey, type PreviousLookup } from "./previous.js";
 
@@ -63,10 +63,11 @@ interface RecipeRest {
   patches: string[];
   env: Record<string, EnvValue>;
   flags: Record<string, boolean>;
+  substitutions: Substitution[];
   cargo?: { root?: string; lockFile?: string; gitHashes: Record<string, string> };
 }
 
-const NO_RECIPE_REST: RecipeRest = Object.freeze({ buildFlags: [], patches: [], env: {}, flags: {} });
+const NO_RECIPE_REST: RecipeRest = Object.freeze({ buildFlags: [], patches: [], env: {}, flags: {}, substitutions: [] });
 const RELAXED_RECIPE_REST: RecipeRest = Object.freeze({ ...NO_RECIPE_REST, buildFlags: ["--skip-dependency-check"] });
 
 /** How one source build is made on one system, from the override data and the sdist's own facts. */
@@ -112,7 +113,7 @@ function recipeFor(name: string, version: string, system: NixSystem, source: Bui
   const choice = chooseBuildSystem(name, version, () => sourceHash(source), m, facts, options.previous);
   const buildSystem = uniq([...choice.attrs, ...(m?.buildSystemAppend ?? [])]);
   const rust = m?.cargo !== undefined;
-  const buildFlags = choice.relaxBuildPins ? ["--skip-dependency-check"] : [];
+  const buildFlags = [...(choice.relaxBuildPins ? ["--skip-dependency-check"] : []), ...(m?.buildFlags ?? [])];
   // A version from git, which the sandbox has not: the plugin is told the version the derivation names.
   const versionEnv: Record<string, EnvValue> = facts?.versionEnv ? { [facts.versionEnv]: { string: facts.version ?? version } } : {};
   return {
@@ -125,6 +126,7 @@ function recipeFor(name: string, version: string, system: NixSystem, source: Bui
       patches: m?.patches ?? [],
       env: { ...versionEnv, ...(m?.env ?? {}) },
       flags: Object.fromEntries(Object.entries(m?.flags ?? {}).filter(([, v]) => v !== undefined)) as Record<string, boolean>,
+      substitutions: m?.substitutions ?? [],
       ...(m?.cargo
         ? {
             cargo: {
@@ -145,6 +147,22 @@ function pkgsAttr(path: string): NixExpr {
   return raw(`pkgs.${path.split(".").map(attrName).join(".")}`);
 }
 
+/**
+ * `substituteInPlace` lines for postPatch, each argument quoted by nixpkgs' lib.escapeShellArgs;
+ * a store path in a replacement is `toString (lib.getLib pkgs.x)` (or the package itself).
+ */
+function substitutionsExpr(subs: Substitution[]): NixExpr {
+  const replacement = (s: Substitution): NixExpr => {
+    const parts = s.with.map((p) => ("text" in p ? render(str(p.text)) : p.output === "lib" ? `toString (lib.getLib ${render(pkgsAttr(p.attr))})` : `toString ${render(pkgsAttr(p.attr))}`));
+    return parts.length === 1 && "text" in (s.with[0] ?? {}) ? str((s.with[0] as { text: string }).text) : raw(`(${parts.length > 0 ? parts.join(" + ") : '""'})`);
+  };
+  return apply(
+    "lib.concatMapStrings",
+    raw(`(args: "substituteInPlace \${lib.escapeShellArgs args}\\n")`),
+    list(subs.map((s) => list([str(s.file), str("--replace-fail"), str(s.replace), replacement(s)]))),
+  );
+}
+
 function recipeBindings(name: string, version: string, rest: RecipeRest, outputDir: string): Array<[string, NixExpr | undefined]> {
   const env = Object.keys(rest.env).sort();
   const flags = Object.keys(rest.flags).sort();
@@ -152,6 +170,7 @@ function recipeBindings(name: string, version: string, rest: RecipeRest, outputD
   return [
     ["pypaBuildFlags", rest.buildFlags.length > 0 ? list(rest.buildFlags.map(str)) : undefined],
     ["patches", rest.patches.length > 0 ? list(rest.patches.map(pkgsAttr)) : undefined],
+    ["postPatch", rest.substitutions.length > 0 ? substitutionsExpr(rest.substitutions) : undefined],
     [
       "env",
       env.length > 0

@@ -27,8 +27,9 @@ import {
   type SystemBlock,
 } from "./schema.js";
 
+import type { Substitution } from "./schema.js";
 export { OverrideError, parseLibraryFile, parseUserFile, ATTR_PATH, PYTHON_ATTR, FLAGS, LIST_FIELDS } from "./schema.js";
-export type { OverrideEntry, OverrideProblem, EnvValue, Flag, CargoSpec } from "./schema.js";
+export type { OverrideEntry, OverrideProblem, EnvValue, Flag, CargoSpec, Substitution, SubstitutionPart } from "./schema.js";
 
 /** The library's folder: `overrides/` in lock2nix's own folder. */
 export function libraryDir(): string {
@@ -54,6 +55,10 @@ export interface MatchedOverride {
   /** `relax-build-pins`: skip pypa build's dependency check. */
   relaxBuildPins: boolean;
   flags: Partial<Record<Flag, boolean>>;
+  /** postPatch substitutions, every applicable block's in order. */
+  substitutions: Substitution[];
+  /** Extra pypaBuildFlags. */
+  buildFlags: string[];
   /** The files that contributed, in the order applied. */
   files: string[];
 }
@@ -119,6 +124,8 @@ function applyEntry(base: MatchedOverride, entry: OverrideEntry, version: string
     Object.assign(out.flags, f.flags ?? {});
     if (f.networkAtBuild !== undefined) out.networkAtBuild = f.networkAtBuild;
     if (f.relaxBuildPins !== undefined) out.relaxBuildPins = f.relaxBuildPins;
+    if (f.substitutions) out.substitutions = [...out.substitutions, ...f.substitutions];
+    if (f.buildFlags) out.buildFlags = uniq([...out.buildFlags, ...f.buildFlags]);
     if (f.cargo) {
       const prev = out.cargo ?? { maturin: false, gitHashes: {} };
       out.cargo = {
@@ -143,6 +150,8 @@ const empty = (name: string): MatchedOverride => ({
   networkAtBuild: false,
   relaxBuildPins: false,
   flags: {},
+  substitutions: [],
+  buildFlags: [],
   files: [],
 });
 

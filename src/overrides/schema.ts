@@ -51,6 +51,16 @@ export interface CargoSpec {
   gitHashes?: Record<string, string>;
 }
 
+/** Part of a substitution's replacement: text, or a nixpkgs package's store path (`{lib:libpq}`, `{out:geos}`). */
+export type SubstitutionPart = { text: string } | { attr: string; output: "lib" | "out" };
+
+/** `substituteInPlace <file> --replace-fail <replace> <with>` in postPatch, as nixpkgs' derivations pin library paths. */
+export interface Substitution {
+  file: string;
+  replace: string;
+  with: SubstitutionPart[];
+}
+
 /** What one block of a file says; a field left out says nothing. */
 export interface Fragment {
   lists: Partial<Record<ListField, Item[]>>;
@@ -62,6 +72,9 @@ export interface Fragment {
   /** Skip pypa build's dependency check: the sdist pins a build requirement nixpkgs' newer one does not meet. */
   relaxBuildPins?: boolean;
   flags?: Partial<Record<Flag, boolean>>;
+  substitutions?: Substitution[];
+  /** Extra `pypaBuildFlags` (e.g. `-Csetup-args=-Dsystem-freetype=true` for meson-python). */
+  buildFlags?: string[];
 }
 
 export interface Block extends Fragment {
@@ -300,12 +313,74 @@ function flagsOf(c: Checker, node: YNode, field: string): Partial<Record<Flag, b
   return flags;
 }
 
+/** `{lib:attr}` / `{out:attr}` in a replacement; any other text is literal. */
+const PLACEHOLDER = /\{(lib|out):([^}]*)\}/g;
+/** A path inside the unpacked source: relative, no `..`. */
+const SOURCE_FILE = /^[A-Za-z0-9_.+-]+(\/[A-Za-z0-9_.+-]+)*$/;
+
+function substitutionsOf(c: Checker, node: YNode, field: string): Substitution[] | undefined {
+  if (!isSeq(node)) {
+    c.problem(node, field, `expected a list of { file, replace, with }, got ${describe(node)}`);
+    return undefined;
+  }
+  const out: Substitution[] = [];
+  node.items.forEach((item, i) => {
+    const at = `${field}[${i}]`;
+    const got: Partial<Record<"file" | "replace" | "with", string>> = {};
+    for (const [key, v, pair] of pairsOf(c, item, at) ?? []) {
+      if (key !== "file" && key !== "replace" && key !== "with") {
+        unknownKey(c, pair, at, key, ["file", "replace", "with"]);
+        continue;
+      }
+      const s = stringOf(c, v, join(at, key));
+      if (s === undefined) continue;
+      if (key === "file" && (!SOURCE_FILE.test(s) || s.split("/").some((p) => p === "." || p === ".."))) {
+        c.problem(v, join(at, key), `${JSON.stringify(s)} is not a relative path inside the source (e.g. psycopg/pq/_pq_ctypes.py)`);
+      } else if (key === "replace" && s === "") c.problem(v, join(at, key), "expected the text to replace, got an empty string");
+      else got[key] = s;
+    }
+    if (got.file === undefined || got.replace === undefined || got.with === undefined) {
+      if (isMap(item)) c.problem(item, at, "expected file, replace and with");
+      return;
+    }
+    const parts: SubstitutionPart[] = [];
+    let last = 0;
+    let ok = true;
+    for (const m of got.with.matchAll(PLACEHOLDER)) {
+      if (m.index > last) parts.push({ text: got.with.slice(last, m.index) });
+      if (!ATTR_PATH.test(m[2] as string)) {
+        c.problem(item, join(at, "with"), `${JSON.stringify(m[2])} in ${m[0]} is not a nixpkgs attribute path`);
+        ok = false;
+      }
+      parts.push({ attr: m[2] as string, output: m[1] as "lib" | "out" });
+      last = m.index + m[0].length;
+    }
+    if (last < got.with.length) parts.push({ text: got.with.slice(last) });
+    if (ok) out.push({ file: got.file, replace: got.replace, with: parts });
+  });
+  return out;
+}
+
+function buildFlagsOf(c: Checker, node: YNode, field: string): string[] | undefined {
+  if (!isSeq(node)) {
+    c.problem(node, field, `expected a list of strings, got ${describe(node)}`);
+    return undefined;
+  }
+  const flags: string[] = [];
+  node.items.forEach((item, i) => {
+    const s = stringOf(c, item, `${field}[${i}]`);
+    if (s !== undefined && !s.startsWith("-")) c.problem(item, `${field}[${i}]`, `${JSON.stringify(s)} is not a flag of pypa build (e.g. -Csetup-args=-Dx=y)`);
+    else if (s !== undefined) flags.push(s);
+  });
+  return flags;
+}
+
 type Level = "entry" | "when" | "system";
 
 const FRAGMENT_KEYS: Record<Level, readonly string[]> = {
-  entry: ["reason", "versions", ...LIST_FIELDS, "env", "cargo", "network-at-build", "relax-build-pins", "flags", ...SYSTEM_BLOCKS, "when"],
-  when: ["versions", ...LIST_FIELDS, "env", "cargo", "network-at-build", "relax-build-pins", "flags", ...SYSTEM_BLOCKS],
-  system: [...LIST_FIELDS, "env", "flags"],
+  entry: ["reason", "versions", ...LIST_FIELDS, "env", "cargo", "network-at-build", "relax-build-pins", "flags", "substitutions", "build-flags", ...SYSTEM_BLOCKS, "when"],
+  when: ["versions", ...LIST_FIELDS, "env", "cargo", "network-at-build", "relax-build-pins", "flags", "substitutions", "build-flags", ...SYSTEM_BLOCKS],
+  system: [...LIST_FIELDS, "env", "flags", "substitutions", "build-flags"],
 };
 
 /** Reads the keys of one block; returns the keys it did not know what to do with, for the caller's own. */
@@ -344,6 +419,12 @@ function readBlock(c: Checker, node: YNode, field: string, level: Level, extra: 
     } else if (key === "flags") {
       const flags = flagsOf(c, v, at);
       if (flags) block.flags = flags;
+    } else if (key === "substitutions") {
+      const subs = substitutionsOf(c, v, at);
+      if (subs) block.substitutions = subs;
+    } else if (key === "build-flags") {
+      const flags = buildFlagsOf(c, v, at);
+      if (flags) block.buildFlags = flags;
     } else if ((SYSTEM_BLOCKS as readonly string[]).includes(key)) {
       const sub = readBlock(c, v, at, "system", () => false);
       if (sub) {

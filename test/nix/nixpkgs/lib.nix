@@ -29,6 +29,16 @@ let
   isDerivation = x: builtins.isAttrs x && (x.type or null) == "derivation";
   # lib.getDev: the `dev` output when there is one and no output was picked explicitly.
   getDev = drv: if drv.outputSpecified or false then drv else drv.dev or drv;
+  # lib/attrsets.nix getLib: the `lib` output, else `out`
+  getLib = drv: if drv.outputSpecified or false then drv else drv.lib or drv.out or drv;
+  # lib/strings.nix escapeShellArg(s), concatMapStrings
+  escapeShellArg = arg:
+    let string = toString arg;
+    in if builtins.match "[[:alnum:],._+:@%/-]+" string == null
+      then "'${builtins.replaceStrings [ "'" ] [ "'\\''" ] string}'"
+      else string;
+  escapeShellArgs = args: builtins.concatStringsSep " " (map escapeShellArg args);
+  concatMapStrings = f: xs: builtins.concatStringsSep "" (map f xs);
 
   # lib/strings.nix
   optionalString = cond: s: if cond then s else "";
@@ -84,7 +94,7 @@ in
 {
   inherit (builtins) elem attrValues mapAttrs concatLists concatMap concatStringsSep isFunction;
   inherit foldr take optional optionals unique toList optionalAttrs filterAttrs genAttrs
-    isDerivation getDev optionalString hasPrefix hasSuffix removePrefix fixedWidthString fix fix'
+    isDerivation getDev getLib escapeShellArg escapeShellArgs concatMapStrings optionalString hasPrefix hasSuffix removePrefix fixedWidthString fix fix'
     extends composeExtensions composeManyExtensions makeExtensible makeExtensibleWithCustomName
     makeOverridable versions platforms;
   # nixpkgs' lib.fakeHash / lib.fakeSha256: hashes of 32 zero bytes, for "tell me the hash" builds.

@@ -26,6 +26,29 @@ addToSearchPath() {
     eval "export $1=\"\${_as_v:+\$_as_v:}\$2\""
 }
 
+# substituteInPlace FILE --replace-fail OLD NEW ... (nixpkgs' substitute, reduced to --replace-fail and
+# --replace-warn): each OLD must occur, or the build fails, as nixpkgs' --replace-fail does.
+substituteInPlace() {
+    _si_file=$1
+    shift
+    /usr/bin/python3 -c '
+import sys
+path, args = sys.argv[1], sys.argv[2:]
+text = open(path, encoding="utf-8", errors="surrogateescape").read()
+while args:
+    mode, old, new, args = args[0], args[1], args[2], args[3:]
+    if mode not in ("--replace-fail", "--replace-warn"):
+        sys.exit("substituteInPlace: unsupported option " + mode + " (the stand-in has --replace-fail and --replace-warn)")
+    if old not in text:
+        msg = "substituteInPlace: pattern %r doesn\x27t match anything in file %r" % (old, path)
+        if mode == "--replace-fail":
+            sys.exit("Error: " + msg)
+        print("Warning: " + msg, file=sys.stderr)
+    text = text.replace(old, new)
+open(path, "w", encoding="utf-8", errors="surrogateescape").write(text)
+' "$_si_file" "$@"
+}
+
 # stripHash PATH: the file name of a store path without its hash (as nixpkgs).
 stripHash() {
     basename "$1" | sed 's/^[0-9a-df-np-sv-z]\{32\}-//'

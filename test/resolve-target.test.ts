@@ -14,11 +14,17 @@ describe("choosePython", () => {
     [["==3.13.*"], "3.13"],
     // Exact pins to a release nixpkgs' patch level has moved past still pick their series.
     [["==3.12"], "3.12"],
-    [["==3.10.7"], "3.10"],
     [["<3.12.5"], "3.11"],
     [[">=3.6,<3.7", ">=3.11,<3.12"], "3.11"],
   ])("%j -> %s", (requiresPython, expected) => {
     expect(choosePython(lockAllowing(...requiresPython))).toBe(expected);
+  });
+
+  it("defaults to stable series current nixpkgs ships: 3.15 is a pre-release there, 3.10 is gone", () => {
+    expect(choosePython(lockAllowing(">=3.9"))).toBe("3.14");
+    expect(choosePython(lockAllowing(">=3.15"), "3.15")).toBe("3.15");
+    expect(() => choosePython(lockAllowing(">=3.15"))).toThrow(/3\.15 only as a pre-release: pass --python/);
+    expect(() => choosePython(lockAllowing("==3.10.7"))).toThrow(/nixpkgs ships none of 3\.14, 3\.13, 3\.12, 3\.11/);
   });
 
   it("accepts --python for a series the project pins a release of", () => {

@@ -327,20 +327,24 @@ function substitutionsOf(c: Checker, node: YNode, field: string): Substitution[]
   node.items.forEach((item, i) => {
     const at = `${field}[${i}]`;
     const got: Partial<Record<"file" | "replace" | "with", string>> = {};
+    let reported = false;
     for (const [key, v, pair] of pairsOf(c, item, at) ?? []) {
       if (key !== "file" && key !== "replace" && key !== "with") {
         unknownKey(c, pair, at, key, ["file", "replace", "with"]);
         continue;
       }
       const s = stringOf(c, v, join(at, key));
-      if (s === undefined) continue;
-      if (key === "file" && (!SOURCE_FILE.test(s) || s.split("/").some((p) => p === "." || p === ".."))) {
+      if (s === undefined) reported = true;
+      else if (key === "file" && (!SOURCE_FILE.test(s) || s.split("/").some((p) => p === "." || p === ".."))) {
         c.problem(v, join(at, key), `${JSON.stringify(s)} is not a relative path inside the source (e.g. psycopg/pq/_pq_ctypes.py)`);
-      } else if (key === "replace" && s === "") c.problem(v, join(at, key), "expected the text to replace, got an empty string");
-      else got[key] = s;
+        reported = true;
+      } else if (key === "replace" && s === "") {
+        c.problem(v, join(at, key), "expected the text to replace, got an empty string");
+        reported = true;
+      } else got[key] = s;
     }
     if (got.file === undefined || got.replace === undefined || got.with === undefined) {
-      if (isMap(item)) c.problem(item, at, "expected file, replace and with");
+      if (isMap(item) && !reported) c.problem(item, at, "expected file, replace and with");
       return;
     }
     const parts: SubstitutionPart[] = [];

@@ -7,7 +7,7 @@
  */
 import type { Lock } from "../model.js";
 import { resolveLock, type Resolution, type ResolveOptions } from "./index.js";
-import { choosePython, NIXPKGS_PYTHONS, type NixSystem } from "./target.js";
+import { choosePython, NIXPKGS_PRERELEASE_PYTHONS, NIXPKGS_PYTHONS, type NixSystem } from "./target.js";
 
 export interface PythonChoice {
   python: string;
@@ -39,7 +39,7 @@ export function choosePythonFor(lock: Lock, options: Omit<ResolveOptions, "pytho
   const first = trial(lock, newest, options);
   if (!first.missing) return { python: newest, passedOver: [], ...(first.resolution ? { resolution: first.resolution } : {}) };
   const passedOver = [{ python: newest, ...first.missing }];
-  for (const python of NIXPKGS_PYTHONS.filter((p) => Number(p.split(".")[1]) < Number(newest.split(".")[1]))) {
+  for (const python of NIXPKGS_PYTHONS.filter((p) => !NIXPKGS_PRERELEASE_PYTHONS.includes(p) && Number(p.split(".")[1]) < Number(newest.split(".")[1]))) {
     try {
       choosePython(lock, python);
     } catch {

@@ -2,13 +2,22 @@ import { parseSpecifierSet, specifiersContain, type Specifier } from "../pep/spe
 import { parseVersion, type Version } from "../pep/version.js";
 import { UsageError, LockError } from "../errors.js";
 import type { Lock } from "../model.js";
-import { markerEnvironmentFor } from "../pep/markers.js";
+import { markerEnvironmentFor, NIXPKGS_PYTHON_PATCH_RELEASES } from "../pep/markers.js";
 
 export const NIX_SYSTEMS = ["x86_64-linux", "aarch64-linux", "x86_64-darwin", "aarch64-darwin"] as const;
 export type NixSystem = (typeof NIX_SYSTEMS)[number];
 
-/** CPython minor versions nixpkgs ships as `python3XY`, newest first. */
-export const NIXPKGS_PYTHONS = ["3.14", "3.13", "3.12", "3.11", "3.10"] as const;
+/**
+ * CPython minor versions nixpkgs ships as `python3XY`, newest first
+ * (pkgs/development/interpreters/python/default.nix: python311 to python315; python310 was removed).
+ */
+export const NIXPKGS_PYTHONS = ["3.15", "3.14", "3.13", "3.12", "3.11"] as const;
+/**
+ * Series nixpkgs ships only as a pre-release (3.15.0a1): chosen when asked for, never by default.
+ * `--python` may also name a series current nixpkgs dropped (3.10), for an older nixpkgs.
+ */
+export const NIXPKGS_PRERELEASE_PYTHONS: readonly string[] = ["3.15"];
+const DEFAULT_CANDIDATES = NIXPKGS_PYTHONS.filter((p) => !NIXPKGS_PRERELEASE_PYTHONS.includes(p));
 
 export interface Target {
   python: string;
@@ -46,7 +55,10 @@ function allowed(lock: Lock, python: string, loosely: boolean): boolean {
   const alternatives = lock.root.requiresPython;
   if (!alternatives || alternatives.length === 0) return true;
   const full = markerEnvironmentFor({ pythonVersion: python, system: "x86_64-linux" }).python_full_version;
-  const patch = Number(full.split(".")[2] ?? 0);
+  // A pre-release (3.15.0a1) counts as its release loosely; a series nixpkgs no longer ships
+  // (so no patch level is known) loosely admits any release of it.
+  const shipped = Object.hasOwn(NIXPKGS_PYTHON_PATCH_RELEASES, python);
+  const patch = shipped ? Number.parseInt(full.split(".")[2] ?? "0", 10) : 99;
   const releases = loosely ? Array.from({ length: patch + 1 }, (_, i) => `${python}.${i}`) : [full];
   return alternatives.some((text) => {
     const specs = requiresPythonSpec(lock, text);
@@ -73,10 +85,10 @@ export function choosePython(lock: Lock, requested?: string): string {
     }
     return series;
   }
-  const found = NIXPKGS_PYTHONS.find((p) => allowed(lock, p, false)) ?? NIXPKGS_PYTHONS.find((p) => allowed(lock, p, true));
+  const found = DEFAULT_CANDIDATES.find((p) => allowed(lock, p, false)) ?? DEFAULT_CANDIDATES.find((p) => allowed(lock, p, true));
   if (!found) {
     throw new LockError(
-      `the project allows python ${lock.root.requiresPython?.join(" or ")}, and nixpkgs ships none of ${NIXPKGS_PYTHONS.join(", ")}; pass --python`,
+      `the project allows python ${lock.root.requiresPython?.join(" or ")}, and nixpkgs ships none of ${DEFAULT_CANDIDATES.join(", ")} (${NIXPKGS_PRERELEASE_PYTHONS.join(", ")} only as a pre-release: pass --python to use it)`,
       { file: lock.file },
     );
   }

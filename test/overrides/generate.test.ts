@@ -50,9 +50,9 @@ in ${attrTree(pkgs)} // {
   fetchurl = args: { fetchurl = args; };
   fetchgit = args: { fetchgit = args; };
   autoPatchelfHook = { __name = "autoPatchelfHook"; };
-  python310 = python // { pythonVersion = "3.10"; }; python311 = python // { pythonVersion = "3.11"; };
+  python311 = python // { pythonVersion = "3.11"; };
   python312 = python // { pythonVersion = "3.12"; }; python313 = python // { pythonVersion = "3.13"; };
-  python314 = python // { pythonVersion = "3.14"; };
+  python314 = python // { pythonVersion = "3.14"; }; python315 = python // { pythonVersion = "3.15"; };
 }
 `,
   );

@@ -14,7 +14,7 @@ function problems(parse: () => unknown): string[] {
   throw new Error("parsed without an error");
 }
 
-const KEYS = "reason, versions, build-system, nativeBuildInputs, buildInputs, patches, env, cargo, network-at-build, relax-build-pins, flags, darwin, linux, when";
+const KEYS = "reason, versions, build-system, nativeBuildInputs, buildInputs, patches, env, cargo, network-at-build, relax-build-pins, flags, substitutions, build-flags, darwin, linux, when";
 const ATTR = "is not a nixpkgs attribute path (identifiers of letters, digits, _ ' -, joined by dots)";
 
 /** [what, file text, every problem reported as file:line: field: message]. */
@@ -40,7 +40,11 @@ const INVALID: Array<[string, string, string[]]> = [
   ["a flag nixpkgs' hooks do not read here", "reason: x\nflags:\n  dontUseNinjaBuild: true\n", ["demo.yaml:3: flags.dontUseNinjaBuild: unknown key `dontUseNinjaBuild` (expected one of: dontUseCmakeConfigure, dontUseMesonConfigure)"]],
   ["a string for relax-build-pins", 'reason: x\nrelax-build-pins: 1\n', ['demo.yaml:2: relax-build-pins: expected true or false, got the number 1']],
   ["a string for network-at-build", 'reason: x\nnetwork-at-build: "yes"\n', ['demo.yaml:2: network-at-build: expected true or false, got the string "yes"']],
-  ["cargo in a system block", "reason: x\ndarwin:\n  cargo: {}\n", ["demo.yaml:3: darwin.cargo: unknown key `cargo` (expected one of: build-system, nativeBuildInputs, buildInputs, patches, env, flags)"]],
+  ["cargo in a system block", "reason: x\ndarwin:\n  cargo: {}\n", ["demo.yaml:3: darwin.cargo: unknown key `cargo` (expected one of: build-system, nativeBuildInputs, buildInputs, patches, env, flags, substitutions, build-flags)"]],
+  ["a substitution outside the source", "reason: x\nsubstitutions:\n  - {file: ../etc/passwd, replace: a, with: b}\n", ['demo.yaml:3: substitutions[0].file: "../etc/passwd" is not a relative path inside the source (e.g. psycopg/pq/_pq_ctypes.py)']],
+  ["a substitution without with", "reason: x\nsubstitutions:\n  - {file: a.py, replace: a}\n", ["demo.yaml:3: substitutions[0]: expected file, replace and with"]],
+  ["a store path that is not an attribute", "reason: x\nsubstitutions:\n  - {file: a.py, replace: a, with: \"{lib:lib pq}/lib\"}\n", ['demo.yaml:3: substitutions[0].with: "lib pq" in {lib:lib pq} is not a nixpkgs attribute path']],
+  ["a build flag that is not a flag", "reason: x\nbuild-flags: [rm -rf]\n", ['demo.yaml:2: build-flags[0]: "rm -rf" is not a flag of pypa build (e.g. -Csetup-args=-Dx=y)']],
   ["a when block without versions", "reason: x\nwhen:\n  - buildInputs: [zlib]\n", ["demo.yaml:3: when[0]: a `when` block needs `versions`"]],
   ["a map for when", 'reason: x\nwhen: {versions: ">1"}\n', ["demo.yaml:2: when: expected a list, got a map"]],
   ["+field in the library", "reason: x\n+buildInputs: [zlib]\n", ["demo.yaml:2: +buildInputs: `+buildInputs` appends to the library's list: only --overrides files may use it"]],

@@ -1,3 +1,4 @@
+import { NIXPKGS_PYTHONS } from "../../src/resolve/target.js";
 import { describe, expect, it } from "vitest";
 import { Lock2nixError, LockError, ParseError } from "../../src/errors.js";
 import {
@@ -368,13 +369,14 @@ describe("markerEnvironmentFor", () => {
   });
 
   it.each([
-    ["3.10", "3.10.19"],
+    ["3.10", "3.10.0"],
     ["3.11", "3.11.14"],
     ["3.12", "3.12.12"],
     ["3.13", "3.13.9"],
     ["3.14", "3.14.0"],
     ["3.9", "3.9.0"],
-    ["3.15", "3.15.0"],
+    ["3.15", "3.15.0a1"],
+    ["3.16", "3.16.0"],
     ["3.12.3", "3.12.3"],
   ])("python %s is %s", (pythonVersion, full) => {
     const e = markerEnvironmentFor({ pythonVersion, system: "aarch64-darwin" });
@@ -384,7 +386,7 @@ describe("markerEnvironmentFor", () => {
   });
 
   it("documents a patch release for each supported minor", () => {
-    expect(Object.keys(NIXPKGS_PYTHON_PATCH_RELEASES)).toEqual(["3.10", "3.11", "3.12", "3.13", "3.14"]);
+    expect(Object.keys(NIXPKGS_PYTHON_PATCH_RELEASES)).toEqual([...NIXPKGS_PYTHONS].reverse());
   });
 
   it.each(["x86_64-windows", "i686-linux", "linux", "", "toString"])("refuses system %j", (system) => {
@@ -406,7 +408,7 @@ describe("markerEnvironmentFor", () => {
   });
 
   it.each([
-    ['python_full_version < "3.10.2"', "3.10", false],
+    ['python_full_version < "3.11.2"', "3.11", false],
     ['python_full_version >= "3.12.4"', "3.12", true],
     ['python_full_version >= "3.13.10"', "3.13", false],
     ['python_version >= "3.11" and python_version < "3.13"', "3.12", true],

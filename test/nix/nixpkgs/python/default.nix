@@ -2,7 +2,7 @@
 # (pkgs/development/interpreters/python/{default,passthrufun,wrapper,with-packages}.nix).
 # python311 is real: a venv over Debian's /usr/bin/python3 (3.11), so it sees none of Debian's
 # dist-packages and installs to lib/python3.11/site-packages as nixpkgs' python does.
-# python312..python314 evaluate (pythonVersion etc.) but their builds fail: Debian has only 3.11.
+# python312..python315 evaluate (pythonVersion etc.) but their builds fail: Debian has only 3.11.
 { lib, stdenv, makeSetupHook, pkgs }:
 let
   debianPythonVersion = "3.11.2"; # Debian 12's python3; the interpreter build checks 3.11
@@ -204,14 +204,17 @@ let
   python312 = mkPython { pythonVersion = "3.12"; };
   python313 = mkPython { pythonVersion = "3.13"; };
   python314 = mkPython { pythonVersion = "3.14"; };
+  python315 = mkPython { pythonVersion = "3.15"; };
 in
+# As nixpkgs (pkgs/development/interpreters/python/default.nix): python311 to python315, no python310.
 {
-  inherit python311 python312 python313 python314;
+  inherit python311 python312 python313 python314 python315;
   python3 = python311;
   python3Packages = python311.pkgs;
   python311Packages = python311.pkgs;
   python312Packages = python312.pkgs;
   python313Packages = python313.pkgs;
   python314Packages = python314.pkgs;
+  python315Packages = python315.pkgs;
   fetchPypi = python311.pkgs.fetchPypi;
 }

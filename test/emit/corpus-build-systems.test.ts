@@ -3,22 +3,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { generate, type GenerateResult } from "../../src/generate.js";
-import { corpusPypiClient } from "../config/corpus-index.js";
-import { CORPUS, tempDir } from "../helpers.js";
-
-async function offline(name: string): Promise<GenerateResult | undefined> {
-  const options = { path: join(CORPUS, name), output: join(tempDir(), "lock.nix"), offline: true, cacheDir: tempDir() };
-  // PyPI's answers from the corpus where a lock names hashes but no files; a mirror's locks without.
-  for (const extra of [{ client: corpusPypiClient() }, {}]) {
-    try {
-      return await generate({ ...options, ...extra });
-    } catch {
-      // Cases that need the index offline cannot be generated at all; they are counted below.
-    }
-  }
-  return undefined;
-}
+import { generateCorpusOffline as offline } from "../support/corpus-offline.js";
+import { CORPUS } from "../helpers.js";
 
 describe("offline generation of the corpus", () => {
   it("names a real build backend for at least 95 % of source builds", async () => {

@@ -42,6 +42,19 @@ describe("git dependencies", () => {
     );
   });
 
+  it("tell a git-version plugin the locked version, as the store copy has no .git", async () => {
+    const repo = gitRepo();
+    const dir = lockWithGit(repo.url, repo.commit);
+    writeFileSync(join(dir, "ov.yaml"), "gitdep:\n  build-system: [hatchling, hatch-vcs]\n");
+    const { nix } = await generate({ path: dir, python: "3.11", cacheDir: tempDir(), overrides: [join(dir, "ov.yaml")] });
+    expect(nix).toContain('env = {\n        SETUPTOOLS_SCM_PRETEND_VERSION = "0.1.0";\n      };');
+    writeFileSync(join(dir, "ov.yaml"), "gitdep:\n  build-system: [pdm-backend]\n");
+    const pdm = await generate({ path: dir, python: "3.11", cacheDir: tempDir(), overrides: [join(dir, "ov.yaml")] });
+    expect(pdm.nix).toContain('PDM_BUILD_SCM_VERSION = "0.1.0";');
+    writeFileSync(join(dir, "ov.yaml"), "gitdep:\n  build-system: [flit-core]\n");
+    expect((await generate({ path: dir, python: "3.11", cacheDir: tempDir(), overrides: [join(dir, "ov.yaml")] })).nix).not.toContain("_VERSION");
+  });
+
   it("fall back to builtins.fetchGit offline, with a warning", async () => {
     const repo = gitRepo();
     const { nix, warnings } = await generate({ path: lockWithGit(repo.url, repo.commit), python: "3.11", offline: true, cacheDir: tempDir() });

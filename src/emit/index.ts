@@ -11,6 +11,7 @@ import { apply, attrName, attrs, bool, comment, concatLists, fillTemplate, list,
 import { ATTR_PATH, defaultLibrary, type EnvValue, type OverrideSet, type SdistFactsLookup, type Substitution } from "../overrides/index.js";
 import { chooseBuildSystem, FALLBACK_BUILD_SYSTEM } from "./build-system.js";
 import { previousKey, type PreviousLookup } from "./previous.js";
+import { VERSION_ENV } from "../inspect/local-tree.js";
 
 export interface EmitOptions {
   /** Folder the generated file will live in: local paths are written relative to it. */
@@ -114,14 +115,17 @@ function recipeFor(name: string, version: string, system: NixSystem, source: Bui
   const buildSystem = uniq([...choice.attrs, ...(m?.buildSystemAppend ?? [])]);
   const rust = m?.cargo !== undefined;
   const buildFlags = [...(choice.relaxBuildPins ? ["--skip-dependency-check"] : []), ...(m?.buildFlags ?? [])];
-  // A version from git, which the sandbox has not: the plugin is told the version the derivation names.
-  const versionEnv: Record<string, EnvValue> = facts?.versionEnv ? { [facts.versionEnv]: { string: facts.version ?? version } } : {};
+  // A version from git, which the sandbox has not: the plugin is told the version the derivation names
+  // (a local tree says which plugin it uses; a git checkout has no .git in the store either).
+  const gitPlugin = source.kind === "git" ? VERSION_ENV.find(([plugin]) => buildSystem.includes(plugin))?.[1] : undefined;
+  const variable = facts?.versionEnv ?? gitPlugin;
+  const versionEnv: Record<string, EnvValue> = variable ? { [variable]: { string: facts?.version ?? version } } : {};
   return {
     buildSystem,
     nativeBuildInputs: uniq([...(m?.nativeBuildInputs ?? []), ...(rust ? RUST_HOOKS : []), ...(m?.cargo?.maturin ? [MATURIN_HOOK] : []), ...choice.hooks]),
     buildInputs: m?.buildInputs ?? [],
     // Shared where no override applies, so systems that agree can be told so without comparing.
-    rest: !m && !facts?.versionEnv ? (choice.relaxBuildPins ? RELAXED_RECIPE_REST : NO_RECIPE_REST) : {
+    rest: !m && !variable ? (choice.relaxBuildPins ? RELAXED_RECIPE_REST : NO_RECIPE_REST) : {
       buildFlags,
       patches: m?.patches ?? [],
       env: { ...versionEnv, ...(m?.env ?? {}) },

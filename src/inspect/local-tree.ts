@@ -22,7 +22,7 @@ const table = (v: unknown): TomlTable | undefined => (typeof v === "object" && v
 const string = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
 
 /** What each git-version plugin reads to skip git, as nixpkgs' derivations set it. */
-const VERSION_ENV: ReadonlyArray<[plugin: string, variable: string]> = [
+export const VERSION_ENV: ReadonlyArray<[plugin: string, variable: string]> = [
   ["uv-dynamic-versioning", "UV_DYNAMIC_VERSIONING_BYPASS"],
   ["poetry-dynamic-versioning", "POETRY_DYNAMIC_VERSIONING_BYPASS"],
   ["pdm-backend", "PDM_BUILD_SCM_VERSION"],

@@ -277,6 +277,12 @@ function srcAndFormat(v: Variant, outputDir: string, buildSystem: NixExpr): Arra
   }
 }
 
+/** A local tree that states no version lock2nix can read and names no plugin told the version. */
+function localVersionUnknown(name: string, version: string, options: EmitOptions): boolean {
+  const facts = options.sdistFacts?.(name, version);
+  return facts?.version === undefined && facts?.versionEnv === undefined;
+}
+
 /** `[ common ] ++ lib.optionals (onSystems [ … ]) [ … ]` for names that only some systems need. */
 function perSystemList(bySystem: Map<NixSystem, string[]>, item: (name: string) => NixExpr): NixExpr {
   // The usual case, every system the same list, needs no comparing of sets.
@@ -387,6 +393,9 @@ function derivation(name: string, builds: Map<NixSystem, PackageBuild>, options:
         // The runtime check would look for an edge left out to break a cycle, or one the lock never recorded.
         ["dontCheckRuntimeDeps", (b.droppedForCycle.length > 0 || b.unknownDependencies) && !wheel ? bool(true) : undefined],
         ["pythonImportsCheck", imports && imports.length > 0 ? list(imports.map(str)) : undefined],
+        // nixpkgs checks the built metadata's version against `version`: a local tree whose version
+        // lock2nix could not read (computed by its backend) cannot be known to match.
+        ["dontCheckPythonMetadata", b.source.kind === "path" && !wheel && version === b.version && localVersionUnknown(name, b.version, options) ? bool(true) : undefined],
         // The same purl as the SBOM's component (lock2nix sbom), so Nix-side tools can join the two.
         ["passthru", attrs([["purl", str(pypiPurl(name, version))]])],
       ]),

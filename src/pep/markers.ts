@@ -441,14 +441,14 @@ export function markerUses(node: MarkerNode, variable: MarkerVariable): boolean 
  * Patch releases of CPython that nixpkgs ships for each minor version; markers
  * such as `python_full_version < "3.11.2"` need the patch level. Update when
  * the pinned nixpkgs moves (pkgs/development/interpreters/python/default.nix,
- * each `sourceVersion`; 3.15 is the pre-release 3.15.0a1).
+ * each `sourceVersion`; 3.15 is the pre-release 3.15.0b3).
  */
 export const NIXPKGS_PYTHON_PATCH_RELEASES: Readonly<Record<string, string>> = {
-  "3.11": "3.11.14",
-  "3.12": "3.12.12",
-  "3.13": "3.13.9",
-  "3.14": "3.14.0",
-  "3.15": "3.15.0a1",
+  "3.11": "3.11.15",
+  "3.12": "3.12.13",
+  "3.13": "3.13.14",
+  "3.14": "3.14.6",
+  "3.15": "3.15.0b3",
 };
 
 const SYSTEMS: Readonly<Record<string, Pick<MarkerEnvironment, "sys_platform" | "platform_system" | "platform_machine">>> = {

@@ -13,7 +13,7 @@ export type NixSystem = (typeof NIX_SYSTEMS)[number];
  */
 export const NIXPKGS_PYTHONS = ["3.15", "3.14", "3.13", "3.12", "3.11"] as const;
 /**
- * Series nixpkgs ships only as a pre-release (3.15.0a1): chosen when asked for, never by default.
+ * Series nixpkgs ships only as a pre-release (3.15.0b3): chosen when asked for, never by default.
  * `--python` may also name a series current nixpkgs dropped (3.10), for an older nixpkgs.
  */
 export const NIXPKGS_PRERELEASE_PYTHONS: readonly string[] = ["3.15"];
@@ -55,7 +55,7 @@ function allowed(lock: Lock, python: string, loosely: boolean): boolean {
   const alternatives = lock.root.requiresPython;
   if (!alternatives || alternatives.length === 0) return true;
   const full = markerEnvironmentFor({ pythonVersion: python, system: "x86_64-linux" }).python_full_version;
-  // A pre-release (3.15.0a1) counts as its release loosely; a series nixpkgs no longer ships
+  // A pre-release (3.15.0b3) counts as its release loosely; a series nixpkgs no longer ships
   // (so no patch level is known) loosely admits any release of it.
   const shipped = Object.hasOwn(NIXPKGS_PYTHON_PATCH_RELEASES, python);
   const patch = shipped ? Number.parseInt(full.split(".")[2] ?? "0", 10) : 99;

@@ -134,6 +134,8 @@ in
         pkg-config --exists zlib
       '';
     };
+    # the metadata check's opt-out
+    metadataOptOut = alpha.overridePythonAttrs { version = "9.9.9"; dontCheckPythonMetadata = true; };
     # Debian's hatchling is real: the same sdist, built with it
     alphaHatchling = alpha.overridePythonAttrs {
       build-system = [ ps.hatchling ];
@@ -165,6 +167,8 @@ in
     wrongBackend = alpha.overridePythonAttrs {
       postPatch = ''sed -i 's/"setuptools>=61"/"hatchling"/; s/setuptools.build_meta/hatchling.build/' pyproject.toml'';
     };
+    # the derivation's version is not the built metadata's
+    metadataVersion = alpha.overridePythonAttrs { version = "9.9.9"; };
     python312 = pkgs.python312;
     python312Package = beta312;
     fetchWrongHash = fetchedWheel lib.fakeHash;

@@ -40,7 +40,7 @@ beta_sri=$(/usr/bin/python3 -c 'import base64, hashlib, sys; print("sha256-" + b
 args="--argstr port $port --argstr betaSri $beta_sri"
 
 # --- builds that must succeed -----------------------------------------------------------------
-for a in beta alpha env attrs stubs alphaRemoveBeta alphaRelaxBeta alphaRelaxAll bundleNoCatch alphaWithLibxml2 alphaHatchling overlay; do
+for a in beta alpha env attrs stubs alphaRemoveBeta alphaRelaxBeta alphaRelaxAll bundleNoCatch alphaWithLibxml2 alphaHatchling metadataOptOut overlay; do
     if nb $args -A "ok.$a" >"$logs/$a.out" 2>"$logs/$a.log"; then pass "builds: $a"; else fail "builds: $a" "$logs/$a.log"; fi
 done
 if nb $args -A fetched >"$logs/fetched.out" 2>"$logs/fetched.log"; then pass "builds: fetched (fetchurl with SRI hash from 127.0.0.1)"; else fail "builds: fetched" "$logs/fetched.log"; fi
@@ -81,6 +81,7 @@ expect_build_failure importsCheck "No module named 'beta'"
 expect_build_failure conflicts "Found duplicated packages in closure for dependency 'beta'"
 expect_build_failure stubBackend "build input 'python3.11-pdm-backend' is a stub"
 expect_build_failure wrongBackend "Backend 'hatchling.build' is not available"
+expect_build_failure metadataVersion "the derivation says version 9.9.9, the built metadata says 1.0.0"
 expect_build_failure python312 "the stand-in only has Debian's python 3.11"
 expect_build_failure python312Package "the stand-in only has Debian's python 3.11"
 expect_build_failure fetchWrongHash "hash mismatch"

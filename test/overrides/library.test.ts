@@ -36,6 +36,7 @@ function namesOf(e: OverrideEntry): { pkgs: string[]; python: string[] } {
       for (const k of ["nativeBuildInputs", "buildInputs", "patches"] as const) pkgs.push(...(lists[k] ?? []).map((i) => i.value));
     }
     for (const v of Object.values(f.env ?? {})) if ("attr" in v) pkgs.push(v.attr);
+    for (const s of f.substitutions ?? []) for (const p of s.with) if ("attr" in p) pkgs.push(p.attr);
   }
   return { pkgs, python };
 }

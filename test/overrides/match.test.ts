@@ -59,11 +59,18 @@ when:
     expect(matchOverride("psycopg2", "2.9.9", "x86_64-linux")).toMatchObject({ nativeBuildInputs: ["libpq.pg_config"], buildInputs: ["libpq"] });
     expect(matchOverride("cryptography", "41.0.7", "x86_64-linux")?.cargo).toEqual({ root: "src/rust", maturin: false, gitHashes: {} });
     expect(matchOverride("cryptography", "44.0.0", "aarch64-darwin")).toMatchObject({
-      buildSystem: ["cffi"],
+      // setuptools beside the maturin hook, as nixpkgs' cryptography 46
+      buildSystem: ["cffi", "setuptools"],
       buildInputs: ["openssl", "libiconv"],
       cargo: { maturin: true },
     });
     expect(matchOverride("cryptography", "3.3.2", "x86_64-linux")?.cargo).toBeUndefined();
+    expect(matchOverride("uvloop", "0.21.0", "x86_64-linux")?.substitutions).toEqual([{ file: "setup.py", replace: "use_system_libuv = False", with: [{ text: "use_system_libuv = True" }] }]);
+    expect(matchOverride("psycopg", "3.2.9", "x86_64-linux")?.substitutions.map((s) => s.with)).toEqual([
+      [{ text: "libname = '" }, { attr: "libpq", output: "lib" }, { text: "/lib/libpq.so'" }],
+      [{ text: "libcname = '" }, { attr: "glibc", output: "lib" }, { text: "/lib/libc.so.6'" }],
+    ]);
+    expect(matchOverride("matplotlib", "3.10.0", "x86_64-linux")).toMatchObject({ networkAtBuild: false, buildFlags: ["-Csetup-args=-Dsystem-freetype=true", "-Csetup-args=-Dsystem-qhull=true"] });
   });
 
   it("puts user entries after the library's: lists replace, +lists append, env and flags merge by key", () => {

@@ -328,13 +328,13 @@ describe("markerEnvironmentFor", () => {
   it("describes CPython on x86_64 Linux completely", () => {
     expect(markerEnvironmentFor({ pythonVersion: "3.12", system: "x86_64-linux" })).toEqual({
       python_version: "3.12",
-      python_full_version: "3.12.12",
+      python_full_version: "3.12.13",
       sys_platform: "linux",
       platform_system: "Linux",
       platform_machine: "x86_64",
       os_name: "posix",
       implementation_name: "cpython",
-      implementation_version: "3.12.12",
+      implementation_version: "3.12.13",
       platform_python_implementation: "CPython",
       platform_release: "6.12.0",
       platform_version: "",
@@ -365,17 +365,17 @@ describe("markerEnvironmentFor", () => {
     const e = markerEnvironmentFor({ pythonVersion: "3.11", system });
     expect(e).toMatchObject({ sys_platform, platform_system, platform_machine, os_name: "posix" });
     expect(e).toMatchObject({ implementation_name: "cpython", platform_python_implementation: "CPython" });
-    expect(e.python_full_version).toBe("3.11.14");
+    expect(e.python_full_version).toBe("3.11.15");
   });
 
   it.each([
     ["3.10", "3.10.0"],
-    ["3.11", "3.11.14"],
-    ["3.12", "3.12.12"],
-    ["3.13", "3.13.9"],
-    ["3.14", "3.14.0"],
+    ["3.11", "3.11.15"],
+    ["3.12", "3.12.13"],
+    ["3.13", "3.13.14"],
+    ["3.14", "3.14.6"],
     ["3.9", "3.9.0"],
-    ["3.15", "3.15.0a1"],
+    ["3.15", "3.15.0b3"],
     ["3.16", "3.16.0"],
     ["3.12.3", "3.12.3"],
   ])("python %s is %s", (pythonVersion, full) => {
@@ -410,7 +410,7 @@ describe("markerEnvironmentFor", () => {
   it.each([
     ['python_full_version < "3.11.2"', "3.11", false],
     ['python_full_version >= "3.12.4"', "3.12", true],
-    ['python_full_version >= "3.13.10"', "3.13", false],
+    ['python_full_version >= "3.13.15"', "3.13", false],
     ['python_version >= "3.11" and python_version < "3.13"', "3.12", true],
     ['python_version >= "3.11" and python_version < "3.13"', "3.10", false],
     ['implementation_name == "pypy"', "3.12", false],

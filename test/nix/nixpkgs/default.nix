@@ -27,7 +27,7 @@ let
       pythonManylinuxPackages = rec {
         manylinux2014 = [
           final.glibc native.ccLib final.xorg.libX11 final.xorg.libXext final.xorg.libXrender
-          final.xorg.libICE final.xorg.libSM final.libGL final.glib final.zlib final.expat
+          final.xorg.libICE final.xorg.libSM final.libGL final.glib
         ];
         manylinux2010 = manylinux2014;
         manylinux1 = manylinux2014 ++ [ final.ncurses5 final.libxcrypt ];

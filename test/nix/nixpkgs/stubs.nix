@@ -78,7 +78,6 @@ let
     # named by pythonManylinuxPackages (see default.nix)
     glibc = { version = "2.40"; };
     libGL = { version = "1.7.0"; };
-    expat = { pc = [ "expat" ]; version = "2.7.1"; dev = true; };
     ncurses5 = { version = "6.5"; };
     libxcrypt = { pc = [ "libxcrypt" ]; version = "4.4.38"; };
   };

@@ -3,7 +3,7 @@
 # option artifacts: prefer-sdists
 # option extras: none
 # option groups: main
-# option override-library: c7ee6138c99f2804
+# option override-library: 9268e8ee2c3241ac
 # option python: 3.12
 # option systems: aarch64-darwin aarch64-linux x86_64-darwin x86_64-linux
 {

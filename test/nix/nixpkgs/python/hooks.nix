@@ -176,6 +176,32 @@ in
     fi
   '';
 
+  # pythonMetadataCheckHook (nixpkgs PR #532778; seen in use as pythonMetadataCheckPhase with the
+  # opt-out dontCheckPythonMetadata): the installed distribution named `pname` must have the
+  # derivation's `version`. Simplification: the stand-in compares PEP 440-normalized versions.
+  pythonMetadataCheckHook = makeSetupHook {
+    name = "python-metadata-check-hook";
+    propagatedBuildInputs = [ bootstrap.packaging ];
+  } ''
+    pythonMetadataCheckPhase() {
+        echo "Executing pythonMetadataCheckPhase"
+        PYTHONPATH="$out/${sp}''${PYTHONPATH:+:$PYTHONPATH}" ${py} -c '
+    import importlib.metadata, os, sys
+    from packaging.version import Version
+    name, want = os.environ["pname"], os.environ["version"]
+    try:
+        got = importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        sys.exit("pythonMetadataCheckPhase: no distribution named %s is installed in $out (set dontCheckPythonMetadata = true if it is named otherwise)" % name)
+    if Version(got) != Version(want):
+        sys.exit("pythonMetadataCheckPhase: %s: the derivation says version %s, the built metadata says %s" % (name, want, got))
+    '
+    }
+    if [ -z "''${dontCheckPythonMetadata-}" ]; then
+        preDistPhases="''${preDistPhases-} pythonMetadataCheckPhase"
+    fi
+  '';
+
   # catch-conflicts-hook.sh (+ .py: see catch-conflicts.py)
   pythonCatchConflictsHook = makeSetupHook { name = "python-catch-conflicts-hook"; } ''
     pythonCatchConflictsPhase() {

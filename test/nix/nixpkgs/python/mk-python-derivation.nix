@@ -27,7 +27,7 @@ let
     "preCheck" "postCheck" "preInstallCheck" "postInstallCheck"
     "propagatedNativeBuildInputs" "setupHook" "preferLocalBuild" "allowSubstitutes"
     # Python hooks' variables
-    "pythonImportsCheck" "pythonRelaxDeps" "pythonRemoveDeps" "dontCheckRuntimeDeps"
+    "pythonImportsCheck" "pythonRelaxDeps" "pythonRemoveDeps" "dontCheckRuntimeDeps" "dontCheckPythonMetadata"
     "pythonNamespaces" "pypaBuildFlags" "setupPyBuildFlags" "setupPyGlobalFlags"
     "dontUsePypaBuild" "dontUsePypaInstall" "dontUseWheelUnpack" "dontUseSetuptoolsBuild"
     "dontUsePythonImportsCheck" "dontUsePythonCatchConflicts"
@@ -84,7 +84,10 @@ let
 
       disabled = attrs.disabled or false;
       doCheck = attrs.doCheck or false;
-      catchConflicts = attrs.catchConflicts or true;
+      # As nixpkgs: the bootstrap packages (the hooks' own tools) are not checked for conflicts.
+      bootstrapNames = [ "flit-core" "installer" "build" "packaging" "pyproject-hooks" "wheel" "setuptools" ]
+        ++ optional (python.pythonOlder "3.11") "tomli";
+      catchConflicts = attrs.catchConflicts or (!(elem (attrs.pname or "") bootstrapNames));
       dependencies = attrs.dependencies or [ ];
       optional-dependencies = attrs.optional-dependencies or { };
       build-system = attrs.build-system or [ ];
@@ -142,6 +145,7 @@ let
           ++ optional (format' == "wheel") hooks.wheelUnpackHook
           ++ optional (format' != "other") hooks.pypaInstallHook
           ++ [ hooks.pythonImportsCheckHook ]
+          ++ optional (format' != "other" && attrs ? pname) hooks.pythonMetadataCheckHook
           ++ optional withDistOutput hooks.pythonOutputDistHook
           # as nixpkgs: a source whose name ends in "zip" brings unzip
           ++ optional (lib.hasSuffix "zip" (attrs.src.name or "")) unzip

@@ -22,22 +22,15 @@ const REFUSED: Record<string, { error: RegExp; why: string }> = {
     error: /the project allows python >=3\.9,<3\.10, and nixpkgs ships none of/,
     why: "the project allows only python 3.9, which nixpkgs no longer ships",
   },
-  "nix-community-poetry2nix/affine/poetry.lock": {
-    error: /the project allows python >=3\.10,<3\.11, and nixpkgs ships none of/,
-    why: "the project allows only python 3.10, which current nixpkgs no longer ships (--python 3.10 generates it for an older nixpkgs)",
-  },
-  "nix-community-poetry2nix/affine-pre-2-4/poetry.lock": {
-    error: /the project allows python >=3\.10,<3\.11, and nixpkgs ships none of/,
-    why: "the project allows only python 3.10, which current nixpkgs no longer ships (--python 3.10 generates it for an older nixpkgs)",
-  },
-  "nix-community-poetry2nix/jupyterlab/poetry.lock": {
-    error: /the project allows python >=3\.10,<3\.11, and nixpkgs ships none of/,
-    why: "the project allows only python 3.10, which current nixpkgs no longer ships (--python 3.10 generates it for an older nixpkgs)",
-  },
-  "nix-community-poetry2nix/jupyterlab-3/poetry.lock": {
-    error: /the project allows python >=3\.10,<3\.11, and nixpkgs ships none of/,
-    why: "the project allows only python 3.10, which current nixpkgs no longer ships (--python 3.10 generates it for an older nixpkgs)",
-  },
+  ...Object.fromEntries(
+    ["affine", "affine-pre-2-4", "jupyterlab", "jupyterlab-3"].map((name) => [
+      `nix-community-poetry2nix/${name}/poetry.lock`,
+      {
+        error: /the project allows python >=3\.10,<3\.11, and nixpkgs ships none of/,
+        why: "the project allows only python 3.10, which current nixpkgs no longer ships (--python 3.10 generates it for an older nixpkgs)",
+      },
+    ]),
+  ),
   "nix-community-poetry2nix/twisted/poetry.lock": {
     error: /the project \(group main\) depends on twisted, which the lock does not contain; the lock is incomplete/,
     why: "the lock is stale: pyproject.toml asks for twisted, the lock holds only jq (poetry2nix's test never regenerated it)",

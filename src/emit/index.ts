@@ -86,6 +86,8 @@ interface Variant {
   unknownDependencies: boolean;
   linux: boolean;
   recipe?: RecipeRest;
+  /** The override data's `wheel` block, for a binary wheel on Linux. */
+  wheel?: { nativeBuildInputs: string[]; buildInputs: string[]; ignoreMissingLibs: string[] };
 }
 
 function isSourceBuild(s: BuildSource): boolean {
@@ -143,6 +145,13 @@ function recipeFor(name: string, version: string, system: NixSystem, source: Bui
         : {}),
     },
   };
+}
+
+/** The `wheel` block of the override data that applies, when it says anything. */
+function wheelOverride(name: string, version: string, system: NixSystem, options: EmitOptions): Pick<Variant, "wheel"> {
+  const w = (options.overrides ?? defaultLibrary()).match(name, version, system)?.wheel;
+  if (!w || (w.nativeBuildInputs.length === 0 && w.buildInputs.length === 0 && w.ignoreMissingLibs.length === 0)) return {};
+  return { wheel: w };
 }
 
 /** `pkgs.a.b` for a nixpkgs attribute path the schema validated. */
@@ -232,13 +241,19 @@ function srcAndFormat(v: Variant, outputDir: string, buildSystem: NixExpr): Arra
       const wheel = s.artifact.kind === "wheel";
       const patchelf = s.artifact.binary && v.linux;
       const manylinux = patchelf ? manylinuxSet(s.artifact.filename) : undefined;
+      const extra = v.wheel;
+      const libraries = [
+        ...(manylinux ? [raw(`pkgs.pythonManylinuxPackages.${manylinux}`)] : []),
+        ...(extra && extra.buildInputs.length > 0 ? [list(extra.buildInputs.map(pkgsAttr))] : []),
+      ];
       return [
         wheel ? ["format", str("wheel")] : ["pyproject", bool(true)],
         ["src", fetchurlExpr(s.artifact.url, s.artifact.sha256, s.artifact.filename)],
         ["build-system", wheel ? undefined : buildSystem],
-        ["nativeBuildInputs", patchelf ? list([raw("pkgs.autoPatchelfHook")]) : undefined],
-        // The libraries manylinux lets a wheel assume (libstdc++, zlib, ...), for autoPatchelfHook.
-        ["buildInputs", patchelf && manylinux ? raw(`pkgs.pythonManylinuxPackages.${manylinux}`) : undefined],
+        ["nativeBuildInputs", patchelf ? list([raw("pkgs.autoPatchelfHook"), ...(extra?.nativeBuildInputs ?? []).map(pkgsAttr)]) : undefined],
+        // The libraries manylinux lets a wheel assume (libstdc++, glib, ...), and what the data adds, for autoPatchelfHook.
+        ["buildInputs", patchelf && libraries.length > 0 ? (libraries.length === 1 ? libraries[0] : concatLists(libraries)) : undefined],
+        ["autoPatchelfIgnoreMissingDeps", patchelf && extra && extra.ignoreMissingLibs.length > 0 ? list(extra.ignoreMissingLibs.map(str)) : undefined],
       ];
     }
     case "git":
@@ -355,6 +370,7 @@ function derivation(name: string, builds: Map<NixSystem, PackageBuild>, options:
     unknownDependencies: b.unknownDependencies,
     linux: isLinux(system) && b.source.kind === "artifact" && b.source.artifact.binary,
     ...(recipes.has(system) ? { recipe: recipes.get(system)?.rest as RecipeRest } : {}),
+    ...(isLinux(system) && b.source.kind === "artifact" && b.source.artifact.binary ? wheelOverride(name, b.version, system, options) : {}),
   });
   const key = (v: Variant) => JSON.stringify(v);
   const variants = new Map<string, NixSystem[]>();

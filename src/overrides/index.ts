@@ -59,6 +59,8 @@ export interface MatchedOverride {
   substitutions: Substitution[];
   /** Extra pypaBuildFlags. */
   buildFlags: string[];
+  /** For a binary wheel (the rest is for source builds). */
+  wheel: { nativeBuildInputs: string[]; buildInputs: string[]; ignoreMissingLibs: string[] };
   /** The files that contributed, in the order applied. */
   files: string[];
 }
@@ -119,6 +121,15 @@ function applyEntry(base: MatchedOverride, entry: OverrideEntry, version: string
       out[key] = replaced ? uniq(items) : uniq([...out[key], ...items]);
     }
   }
+  // Wheel blocks: lists concatenated in order, like `+` lists (a wheel has no library lists to replace).
+  for (const b of [entry, ...entry.when.filter((w) => inRange(version, w.versions))]) {
+    if (!b.wheel || !inRange(version, entry.versions)) continue;
+    out.wheel = {
+      nativeBuildInputs: uniq([...out.wheel.nativeBuildInputs, ...values(b.wheel.nativeBuildInputs, version)]),
+      buildInputs: uniq([...out.wheel.buildInputs, ...values(b.wheel.buildInputs, version)]),
+      ignoreMissingLibs: uniq([...out.wheel.ignoreMissingLibs, ...(b.wheel.ignoreMissingLibs ?? [])]),
+    };
+  }
   for (const f of fragments) {
     Object.assign(out.env, f.env ?? {});
     Object.assign(out.flags, f.flags ?? {});
@@ -152,6 +163,7 @@ const empty = (name: string): MatchedOverride => ({
   flags: {},
   substitutions: [],
   buildFlags: [],
+  wheel: { nativeBuildInputs: [], buildInputs: [], ignoreMissingLibs: [] },
   files: [],
 });
 

@@ -77,9 +77,18 @@ export interface Fragment {
   buildFlags?: string[];
 }
 
+/** What a binary wheel's derivation gets (autoPatchelfHook's inputs); nothing else applies to a wheel. */
+export interface WheelFragment {
+  nativeBuildInputs?: Item[];
+  buildInputs?: Item[];
+  /** `autoPatchelfIgnoreMissingDeps`: libraries the wheel loads that the system provides (libcuda.so.1). */
+  ignoreMissingLibs?: string[];
+}
+
 export interface Block extends Fragment {
   versions?: string;
   systems: Partial<Record<SystemBlock, Fragment>>;
+  wheel?: WheelFragment;
 }
 
 export interface OverrideEntry extends Block {
@@ -379,11 +388,39 @@ function buildFlagsOf(c: Checker, node: YNode, field: string): string[] | undefi
   return flags;
 }
 
+/** A shared library's file name, or a glob of them (`libcuda.so*`). */
+const LIBRARY_NAME = /^[A-Za-z0-9_.+*-]+$/;
+
+function wheelOf(c: Checker, node: YNode, field: string): WheelFragment | undefined {
+  const pairs = pairsOf(c, node, field);
+  if (!pairs) return undefined;
+  const out: WheelFragment = {};
+  for (const [key, v, pair] of pairs) {
+    const at = join(field, key);
+    if (key === "nativeBuildInputs" || key === "buildInputs") {
+      const items = listOf(c, v, at, key);
+      if (items) out[key] = items;
+    } else if (key === "ignore-missing-libs") {
+      if (!isSeq(v)) {
+        c.problem(v, at, `expected a list of library file names, got ${describe(v)}`);
+        continue;
+      }
+      out.ignoreMissingLibs = [];
+      v.items.forEach((item, i) => {
+        const s = stringOf(c, item, `${at}[${i}]`);
+        if (s !== undefined && !LIBRARY_NAME.test(s)) c.problem(item, `${at}[${i}]`, `${JSON.stringify(s)} is not a library file name (e.g. libcuda.so.1)`);
+        else if (s !== undefined) out.ignoreMissingLibs?.push(s);
+      });
+    } else unknownKey(c, pair, field, key, ["nativeBuildInputs", "buildInputs", "ignore-missing-libs"]);
+  }
+  return out;
+}
+
 type Level = "entry" | "when" | "system";
 
 const FRAGMENT_KEYS: Record<Level, readonly string[]> = {
-  entry: ["reason", "versions", ...LIST_FIELDS, "env", "cargo", "network-at-build", "relax-build-pins", "flags", "substitutions", "build-flags", ...SYSTEM_BLOCKS, "when"],
-  when: ["versions", ...LIST_FIELDS, "env", "cargo", "network-at-build", "relax-build-pins", "flags", "substitutions", "build-flags", ...SYSTEM_BLOCKS],
+  entry: ["reason", "versions", ...LIST_FIELDS, "env", "cargo", "network-at-build", "relax-build-pins", "flags", "substitutions", "build-flags", ...SYSTEM_BLOCKS, "wheel", "when"],
+  when: ["versions", ...LIST_FIELDS, "env", "cargo", "network-at-build", "relax-build-pins", "flags", "substitutions", "build-flags", ...SYSTEM_BLOCKS, "wheel"],
   system: [...LIST_FIELDS, "env", "flags", "substitutions", "build-flags"],
 };
 
@@ -426,6 +463,9 @@ function readBlock(c: Checker, node: YNode, field: string, level: Level, extra: 
     } else if (key === "substitutions") {
       const subs = substitutionsOf(c, v, at);
       if (subs) block.substitutions = subs;
+    } else if (key === "wheel" && level !== "system") {
+      const wheel = wheelOf(c, v, at);
+      if (wheel) block.wheel = wheel;
     } else if (key === "build-flags") {
       const flags = buildFlagsOf(c, v, at);
       if (flags) block.buildFlags = flags;

@@ -118,5 +118,19 @@ describe.skipIf(NIX_SKIP_REASON)("real build backends in the Nix sandbox (stand-
     });
     expect(built.ok).toBe(false);
     expect(built.log).toMatch(/auto-patchelf could not satisfy dependency libstdc\+\+\.so\.6/);
+
+    // An override's `wheel` block reaches the wheel's derivation: here, to let the library be missing.
+    const ignore = join(dir, "ignore.yaml");
+    writeFileSync(ignore, 'cxx-fx:\n  wheel:\n    ignore-missing-libs: ["libstdc++.so.6", "libgcc_s.so.1"]\n');
+    const out = await generateInto(dir, [join(dir, "overrides.yaml"), ignore]);
+    const text = readFileSync(out, "utf8");
+    const cxx = text.slice(text.indexOf("cxx-fx = buildPythonPackage {"), text.indexOf("passthru", text.indexOf("cxx-fx = buildPythonPackage {")));
+    expect(cxx).toMatch(/autoPatchelfIgnoreMissingDeps = \[\s+"libstdc\+\+\.so\.6"\s+"libgcc_s\.so\.1"\s+\];/);
+    const ignored = await nixBuild(out, "packages.cxx-fx", {
+      outLink: join(dir, "result-cxx-ignored"),
+      overrides: "final: prev: { cxx-fx = prev.cxx-fx.overridePythonAttrs { buildInputs = [ ]; }; }",
+    });
+    expect(ignored.ok, ignored.log.slice(-3000)).toBe(true);
+    expect(ignored.log).toMatch(/auto-patchelf ignoring missing libstdc\+\+\.so\.6/);
   }, 600_000);
 });

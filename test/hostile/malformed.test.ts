@@ -574,7 +574,7 @@ const CASES: Case[] = [
   ["overrides: invalid YAML", { ...poetry(), "ov.yaml": "six: [\n" }, [...G, "--overrides", "ov.yaml"], 1,
     "ov.yaml:2: YAML: Flow sequence in block collection must be sufficiently indented and end with a ]"],
   ["overrides: unknown key", { ...poetry(), "ov.yaml": "six:\n  buildInputz: [libxml2]\n" }, [...G, "--overrides", "ov.yaml"], 1,
-    "ov.yaml:2: six.buildInputz: unknown key `buildInputz` (expected one of: reason, versions, build-system, nativeBuildInputs, buildInputs, patches, env, cargo, network-at-build, relax-build-pins, flags, substitutions, build-flags, darwin, linux, when)"],
+    "ov.yaml:2: six.buildInputz: unknown key `buildInputz` (expected one of: reason, versions, build-system, nativeBuildInputs, buildInputs, patches, env, cargo, network-at-build, relax-build-pins, flags, substitutions, build-flags, darwin, linux, wheel, when)"],
   ["overrides: list a string", { ...poetry(), "ov.yaml": "six:\n  buildInputs: libxml2\n" }, [...G, "--overrides", "ov.yaml"], 1,
     "ov.yaml:2: six.buildInputs: expected a list, got the string \"libxml2\""],
   ["overrides: attribute path", { ...poetry(), "ov.yaml": "six:\n  buildInputs: ['pkgs; builtins.exec']\n" }, [...G, "--overrides", "ov.yaml"], 1,

@@ -14,7 +14,7 @@ function problems(parse: () => unknown): string[] {
   throw new Error("parsed without an error");
 }
 
-const KEYS = "reason, versions, build-system, nativeBuildInputs, buildInputs, patches, env, cargo, network-at-build, relax-build-pins, flags, substitutions, build-flags, darwin, linux, when";
+const KEYS = "reason, versions, build-system, nativeBuildInputs, buildInputs, patches, env, cargo, network-at-build, relax-build-pins, flags, substitutions, build-flags, darwin, linux, wheel, when";
 const ATTR = "is not a nixpkgs attribute path (identifiers of letters, digits, _ ' -, joined by dots)";
 
 /** [what, file text, every problem reported as file:line: field: message]. */
@@ -44,6 +44,8 @@ const INVALID: Array<[string, string, string[]]> = [
   ["a substitution outside the source", "reason: x\nsubstitutions:\n  - {file: ../etc/passwd, replace: a, with: b}\n", ['demo.yaml:3: substitutions[0].file: "../etc/passwd" is not a relative path inside the source (e.g. psycopg/pq/_pq_ctypes.py)']],
   ["a substitution without with", "reason: x\nsubstitutions:\n  - {file: a.py, replace: a}\n", ["demo.yaml:3: substitutions[0]: expected file, replace and with"]],
   ["a store path that is not an attribute", "reason: x\nsubstitutions:\n  - {file: a.py, replace: a, with: \"{lib:lib pq}/lib\"}\n", ['demo.yaml:3: substitutions[0].with: "lib pq" in {lib:lib pq} is not a nixpkgs attribute path']],
+  ["a wheel block with a source-build field", "reason: x\nwheel:\n  env: {A: b}\n", ["demo.yaml:3: wheel.env: unknown key `env` (expected one of: nativeBuildInputs, buildInputs, ignore-missing-libs)"]],
+  ["a library name with a slash", "reason: x\nwheel:\n  ignore-missing-libs: [../libc.so]\n", ['demo.yaml:3: wheel.ignore-missing-libs[0]: "../libc.so" is not a library file name (e.g. libcuda.so.1)']],
   ["a build flag that is not a flag", "reason: x\nbuild-flags: [rm -rf]\n", ['demo.yaml:2: build-flags[0]: "rm -rf" is not a flag of pypa build (e.g. -Csetup-args=-Dx=y)']],
   ["a when block without versions", "reason: x\nwhen:\n  - buildInputs: [zlib]\n", ["demo.yaml:3: when[0]: a `when` block needs `versions`"]],
   ["a map for when", 'reason: x\nwhen: {versions: ">1"}\n', ["demo.yaml:2: when: expected a list, got a map"]],

@@ -28,6 +28,7 @@ let
     "propagatedNativeBuildInputs" "setupHook" "preferLocalBuild" "allowSubstitutes"
     # Python hooks' variables
     "pythonImportsCheck" "pythonRelaxDeps" "pythonRemoveDeps" "dontCheckRuntimeDeps" "dontCheckPythonMetadata"
+    "autoPatchelfIgnoreMissingDeps" "runtimeDependencies" "appendRunpaths"
     "pythonNamespaces" "pypaBuildFlags" "setupPyBuildFlags" "setupPyGlobalFlags"
     "dontUsePypaBuild" "dontUsePypaInstall" "dontUseWheelUnpack" "dontUseSetuptoolsBuild"
     "dontUsePythonImportsCheck" "dontUsePythonCatchConflicts"

@@ -87,10 +87,12 @@ describe("build requirements nixpkgs cannot meet as written", () => {
 describe("online and offline runs write the same file", () => {
   it("keeps the previous output's facts for unchanged sources, so --check --offline after a lock change agrees with an online run", async () => {
     const v1 = [
-      { name: "lock2nix-hatched", version: "1.0", filename: "lock2nix_hatched-1.0.tar.gz", content: sdist("lock2nix_hatched", "1.0", '[build-system]\nrequires = ["hatchling", "hatch-vcs"]\n') },
+      // Its module gives the import check, which only reading the sdist tells.
+      { name: "lock2nix-hatched", version: "1.0", filename: "lock2nix_hatched-1.0.tar.gz", content: sdist("lock2nix_hatched", "1.0", '[build-system]\nrequires = ["hatchling", "hatch-vcs"]\n', { "lock2nix_hatched.py": "" }) },
       { name: "lock2nix-pinned", version: "1.0", filename: "lock2nix_pinned-1.0.tar.gz", content: sdist("lock2nix_pinned", "1.0", '[build-system]\nrequires = ["poetry-core==1.0.0"]\n') },
     ];
-    // click 8.1.8 is in the table as flit-core, as its sdist says.
+    // click 8.1.8 is in the table as flit-core, as its sdist says. (An added sdist's import check is
+    // known only online: this one ships no module, so the offline run can match the online one.)
     const added = { name: "click", version: "8.1.8", filename: "click-8.1.8.tar.gz", content: sdist("click", "8.1.8", '[build-system]\nrequires = ["flit_core>=3.4"]\n') };
     const server = await startIndexServer({ files: [...v1, added] });
     servers.push(server);
@@ -107,6 +109,7 @@ describe("online and offline runs write the same file", () => {
     };
     const online = await generate({ ...options, cacheDir: onlineCache });
     expect(online.nix).not.toContain("fell back");
+    expect(derivationOf(online.nix, "lock2nix-hatched")).toContain('pythonImportsCheck = [ "lock2nix_hatched" ];');
     writeFileSync(out, online.nix);
     // Offline with no sdist read: the previous output answers.
     expect((await generate({ ...options, cacheDir: indexOnly(), offline: true })).nix).toBe(online.nix);

@@ -37,9 +37,6 @@ describe("verifyAttestation with the production root", () => {
     );
   });
 
-  // Not yet passing: warehouse's provenance objects (publisher or subject checks to investigate).
-  it.todo("verifies warehouse's GitHub and GitLab provenance objects");
-
   it("verifies the GitLab attestation", () => {
     const name = "gitlab_oidc_project-0.0.3.tar.gz";
     const pub: Publisher = { kind: "GitLab", repository: "facutuesca/gitlab-oidc-project", workflow_filepath: ".gitlab-ci.yml" };

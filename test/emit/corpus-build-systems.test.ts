@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generate, type GenerateResult } from "../../src/generate.js";
 import { corpusPypiClient } from "../config/corpus-index.js";
-import { CORPUS, tempDir } from "../helpers.js";
+import { CORPUS, tempDir, SHARED_SKIP_REASON } from "../helpers.js";
 
 async function offline(name: string): Promise<GenerateResult | undefined> {
   const options = { path: join(CORPUS, name), output: join(tempDir(), "lock.nix"), offline: true, cacheDir: tempDir() };
@@ -20,7 +20,7 @@ async function offline(name: string): Promise<GenerateResult | undefined> {
   return undefined;
 }
 
-describe("offline generation of the corpus", () => {
+describe.skipIf(SHARED_SKIP_REASON)("offline generation of the corpus", () => {
   it("names a real build backend for at least 95 % of source builds", async () => {
     let builds = 0;
     let generated = 0;

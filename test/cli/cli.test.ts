@@ -48,8 +48,10 @@ describe("lock2nix CLI", () => {
 
   it.each([
     [["frobnicate"], "unknown command `frobnicate` (expected one of `generate`, `audit`, `sbom`)"],
+    [["genrate"], "unknown command `genrate` (did you mean `generate`?)"],
     [[], "no command given (expected one of `generate`, `audit`, `sbom`)"],
-    [["generate", "--bogus"], "Unknown option '--bogus'"],
+    [["generate", "--bogus"], "unknown option `--bogus` for `lock2nix generate`\nRun `lock2nix help generate` for usage."],
+    [["generate", "--ofline"], "unknown option `--ofline` for `lock2nix generate` (did you mean `--offline`?)"],
     [["generate", "--system", "riscv64-linux"], "--system riscv64-linux: expected one of x86_64-linux, aarch64-linux, x86_64-darwin, aarch64-darwin"],
     [["generate", "--python", "three"], "--python three: expected a CPython minor version such as 3.12"],
     [["generate", "--format", "npm"], "--format npm: expected one of poetry, uv, pdm, pylock, pipenv, requirements"],

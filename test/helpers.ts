@@ -48,6 +48,11 @@ export const NIX_SKIP_REASON = HAVE_NIX || process.env["CI"] === "true" ? undefi
 
 if (NIX_SKIP_REASON) console.warn(`skipping Nix tests: ${NIX_SKIP_REASON}`);
 
+/** Debian's pip (python3-pip, which .ci/run installs): tests that install with it skip without it, never under CI. */
+export const PIP_SKIP_REASON = existsSync("/usr/lib/python3/dist-packages/pip") || process.env["CI"] === "true" ? undefined : "Debian's pip not found (install python3-pip; .ci/run does)";
+
+if (PIP_SKIP_REASON) console.warn(`skipping pip tests: ${PIP_SKIP_REASON}`);
+
 export function nixParse(file: string): void {
   execFileSync("nix-instantiate", ["--parse", file], { stdio: ["ignore", "ignore", "pipe"] });
 }

@@ -5,6 +5,7 @@ import { printable, UsageError } from "../errors.js";
 import { formats } from "../formats/index.js";
 import { NIX_SYSTEMS } from "../resolve/target.js";
 import { auditSummaryFor } from "../audit/index.js";
+import { foldWarnings } from "../warnings.js";
 import { checkTargetOptions, COMMON_OPTIONS, TARGET_OPTIONS, type Command, type Io } from "./common.js";
 import { outputFile, parseCommandArgs, type OptionSpecs } from "./args.js";
 
@@ -118,7 +119,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   }
   for (const [i, p] of report.projects.entries()) {
     const label = single ? "" : `${p.name}: `;
-    if (!values.quiet) for (const warning of p.warnings) io.stderr(`lock2nix: warning: ${label}${printable(warning)}\n`);
+    if (!values.quiet) for (const warning of foldWarnings(p.warnings, values.verbose)) io.stderr(`lock2nix: warning: ${label}${printable(warning)}\n`);
     const job = jobList[i];
     if (!values.quiet && !values["no-audit"] && job && p.status !== "failed") io.stderr(`lock2nix: ${label}${auditSummaryFor(job.options.path, job.options.format)}\n`);
     if (p.status === "failed") io.stderr(`lock2nix: error: ${label}${p.error}\n`);

@@ -4,6 +4,7 @@ import { formats, locateLock } from "../formats/index.js";
 import { refuseInputAsOutput, writeOutput } from "../outputs.js";
 import { NIX_SYSTEMS } from "../resolve/target.js";
 import { sbom } from "../sbom/index.js";
+import { foldWarnings } from "../warnings.js";
 import { checkTargetOptions, COMMON_OPTIONS, TARGET_OPTIONS, type Command, type Io } from "./common.js";
 import { outputFile, parseCommandArgs, type OptionSpecs } from "./args.js";
 
@@ -61,7 +62,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     ...(indexUrl ? { indexUrl } : {}),
     ...(jobs ? { jobs } : {}),
   });
-  if (!values.quiet) for (const warning of result.warnings) io.stderr(`lock2nix: warning: ${printable(warning)}\n`);
+  if (!values.quiet) for (const warning of foldWarnings(result.warnings, values.verbose)) io.stderr(`lock2nix: warning: ${printable(warning)}\n`);
   if (values.verbose && !values.quiet) io.stderr(`lock2nix: sbom: ${(JSON.parse(result.json) as { components?: unknown[] }).components?.length ?? 0} components\n`);
   if (output) writeOutput(output, redact(result.json));
   else io.stdout(result.json);

@@ -24,7 +24,7 @@ Options:
       --format NAME     the lock format, when the file name does not tell (${Object.keys(formats).join(", ")}),
                         as in generate (an output name here is a deprecated --output-format)
       --lock-format NAME  the same as --format NAME
-      --json            same as --output-format json: { "findings": [ { kind, severity, package, version, message } ] }
+      --json            same as --output-format json: { schemaVersion, findings: [ { kind, severity, package, version, message } ] }
       --sarif FILE      also write SARIF 2.1.0 to FILE (for code-scanning UIs)
   -o, --output FILE     write the report here (default, or -: standard output)
       --fail-on LEVEL   exit 1 when a finding is at least LEVEL: ${FAIL_ON.join(", ")} (default: high)

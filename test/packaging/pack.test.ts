@@ -37,6 +37,7 @@ describe("the npm package", () => {
     if (!info) return;
     const paths = info.files.map((f) => f.path);
     expect(paths).toContain("LICENSE");
+    expect(paths).toEqual(expect.arrayContaining(["schema/generate-report.schema.json", "schema/audit-report.schema.json"]));
     expect(paths.filter((p) => p.endsWith(".map"))).toEqual([]);
     expect(paths.filter((p) => p.startsWith("src/"))).toEqual([]);
 

@@ -144,14 +144,6 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     const localTrees = readLocalTrees(resolution, warnings);
     const sdistFacts: SdistFactsLookup = (name, version) => localTrees(name, version) ?? inspected?.lookup(name, version);
     const previousFile = options.previousOutput ?? options.output;
-    const nix = emitNix(lock, resolution, {
-      outputDir,
-      recordedOptions: recordedOptionsFor(lock, { ...options, python, ...(indexUrl ? { indexUrl } : {}) }),
-      ...(choice && pythonChoiceNote(choice) ? { notes: [pythonChoiceNote(choice) as string] } : {}),
-      overrides,
-      sdistFacts,
-      previous: previousOutputIn(previousFile || undefined),
-    });
     const sourceBuilds: SourceBuildRef[] = [];
     for (const [name, builds] of resolution.packages) {
       for (const [system, b] of builds) {
@@ -160,7 +152,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
         if (fromSource) sourceBuilds.push({ name, version: b.version, system });
       }
     }
-    warnings.push(...overrideWarnings(sourceBuilds, overrides, sdistFacts));
+    warnings.push(...overrideWarnings(sourceBuilds, overrides, sdistFacts, offline));
     const guessed = new Set<string>();
     for (const [name, builds] of resolution.packages) {
       for (const b of builds.values()) {
@@ -173,6 +165,16 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
         `${guessed.size} package(s) come from an index whose file URLs only it knows, and it was not asked; using PyPI's URLs for them (the sha256 from the lock pins the content whichever host serves it): ${[...guessed].sort().join(", ")}`,
       );
     }
+    const nix = emitNix(lock, resolution, {
+      outputDir,
+      recordedOptions: recordedOptionsFor(lock, { ...options, python, ...(indexUrl ? { indexUrl } : {}) }),
+      ...(choice && pythonChoiceNote(choice) ? { notes: [pythonChoiceNote(choice) as string] } : {}),
+      overrides,
+      sdistFacts,
+      previous: previousOutputIn(previousFile || undefined),
+      // What is printed, counted the same way (distinct, redacted); a cache that cannot be written is not the lock's.
+      warningCount: new Set(warnings.map(redact)).size,
+    });
     memo.save();
     const unwritten = await settleWrites();
     if (unwritten) warnings.push(`the cache in ${cacheDir} could not be written (${(unwritten as NodeJS.ErrnoException).code ?? unwritten.message}); later runs will ask the index again`);

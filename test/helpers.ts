@@ -1,12 +1,24 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** The shared corpus of real lockfiles, beside the checkout as CI lays it out. */
-export const CORPUS = join(import.meta.dirname, "..", "..", "shared", "corpus");
+/** ../shared beside the checkout, as CI lays it out: the real-lock corpus and peers' test data. */
+export const SHARED = join(import.meta.dirname, "..", "..", "shared");
+/** The shared corpus of real lockfiles. */
+export const CORPUS = join(SHARED, "corpus");
 
+/**
+ * Why tests that read ../shared skip, or undefined when they run. A fresh clone has no ../shared, so
+ * they skip with this reason printed; under CI its absence is a failure, never a skip.
+ */
+export const SHARED_SKIP_REASON = existsSync(CORPUS) || process.env["CI"] === "true" ? undefined : `${SHARED} not found (the shared corpus of real lockfiles and peers' data, beside the checkout in CI)`;
+
+if (SHARED_SKIP_REASON) console.warn(`skipping tests on real lockfiles: ${SHARED_SKIP_REASON}`);
+
+/** The corpus cases whose names start with `prefix`; none when ../shared is absent and skipped. */
 export function corpusCases(prefix: string): string[] {
+  if (SHARED_SKIP_REASON) return [];
   return readdirSync(CORPUS)
     .filter((name) => name.startsWith(prefix))
     .sort();
@@ -35,6 +47,11 @@ export const HAVE_NIX = hasCommand("nix-instantiate") && hasCommand("nix-build")
 export const NIX_SKIP_REASON = HAVE_NIX || process.env["CI"] === "true" ? undefined : "nix-instantiate/nix-build not found (install nix-bin; .ci/run does)";
 
 if (NIX_SKIP_REASON) console.warn(`skipping Nix tests: ${NIX_SKIP_REASON}`);
+
+/** Debian's pip (python3-pip, which .ci/run installs): tests that install with it skip without it, never under CI. */
+export const PIP_SKIP_REASON = existsSync("/usr/lib/python3/dist-packages/pip") || process.env["CI"] === "true" ? undefined : "Debian's pip not found (install python3-pip; .ci/run does)";
+
+if (PIP_SKIP_REASON) console.warn(`skipping pip tests: ${PIP_SKIP_REASON}`);
 
 export function nixParse(file: string): void {
   execFileSync("nix-instantiate", ["--parse", file], { stdio: ["ignore", "ignore", "pipe"] });

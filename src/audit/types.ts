@@ -62,7 +62,8 @@ export function sortFindings(findings: Finding[]): Finding[] {
 /** `{ findings: [...] }` with exactly the fields the JSON output documents. */
 export function findingsJson(findings: Finding[]): string {
   const out = sortFindings(findings).map(({ kind, severity, package: pkg, version, message }) => ({ kind, severity, package: pkg, version, message }));
-  return `${JSON.stringify({ findings: out }, null, 2)}\n`;
+  // schemaVersion: see schema/audit-report.schema.json.
+  return `${JSON.stringify({ schemaVersion: 1, findings: out }, null, 2)}\n`;
 }
 
 /** `3 findings: 1 high, 2 low` (info left out of the count's detail when there are others). */

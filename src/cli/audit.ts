@@ -1,4 +1,3 @@
-import { parseArgs } from "node:util";
 import { audit, FAIL_ON, failsOn, findingsJson, type FailOn } from "../audit/index.js";
 import { renderText } from "../audit/report.js";
 import { renderSarif } from "../audit/sarif.js";
@@ -8,7 +7,8 @@ import { refuseInputAsOutput, writeOutput } from "../outputs.js";
 import { decodeText } from "../fs.js";
 import { redact } from "../redact.js";
 import type { FormatId } from "../model.js";
-import { asUsage, type Command, type Io } from "./common.js";
+import { COMMON_OPTIONS, type Command, type Io, useColor } from "./common.js";
+import { outputFile, parseCommandArgs, type OptionSpecs } from "./args.js";
 
 const OUTPUTS = ["text", "json", "sarif"] as const;
 type Output = (typeof OUTPUTS)[number];
@@ -20,12 +20,13 @@ the Nix sandbox does not catch: unpinned files, untrusted sources, typosquats, k
 vulnerabilities and malicious packages (OSV), and builds that run code.
 
 Options:
-      --format FMT      output: text (default), json or sarif; a lock format name
-                        (${Object.keys(formats).join(", ")}) picks the lock format instead, as in generate
-      --lock-format NAME  the lock format, when the file name does not tell
-      --json            same as --format json: { "findings": [ { kind, severity, package, version, message } ] }
+      --output-format FMT  text (default), json or sarif
+      --format NAME     the lock format, when the file name does not tell (${Object.keys(formats).join(", ")}),
+                        as in generate (an output name here is a deprecated --output-format)
+      --lock-format NAME  the same as --format NAME
+      --json            same as --output-format json: { schemaVersion, findings: [ { kind, severity, package, version, message } ] }
       --sarif FILE      also write SARIF 2.1.0 to FILE (for code-scanning UIs)
-  -o, --output FILE     write the report here instead of standard output
+  -o, --output FILE     write the report here (default, or -: standard output)
       --fail-on LEVEL   exit 1 when a finding is at least LEVEL: ${FAIL_ON.join(", ")} (default: high)
       --offline         no network: skips OSV and the index look-ups, and says so
       --osv-url URL     the OSV API to ask (default: $LOCK2NIX_OSV_URL, else https://api.osv.dev)
@@ -33,35 +34,33 @@ Options:
       --index-url URL   use this index instead of PyPI, as generate does (default: $PIP_INDEX_URL)
       --prefer-wheels   judge build risk as generate --prefer-wheels builds
       --jobs N          index requests at once (default 16)
+  -q, --quiet           print the report and errors only
   -v, --verbose         list info findings and every package of a folded line
   -h, --help            show this help
 
 Exit status: 0 nothing at or above --fail-on, 1 findings at or above it (or a failure), 2 wrong usage.
 `;
 
+const OPTIONS = {
+  "output-format": { type: "string" },
+  format: { type: "string" },
+  "lock-format": { type: "string" },
+  json: { type: "boolean" },
+  sarif: { type: "string" },
+  output: { type: "string", short: "o" },
+  "fail-on": { type: "string" },
+  offline: { type: "boolean" },
+  "osv-url": { type: "string" },
+  "osv-db": { type: "string" },
+  "index-url": { type: "string" },
+  "prefer-wheels": { type: "boolean" },
+  jobs: { type: "string" },
+  ...COMMON_OPTIONS,
+} satisfies OptionSpecs;
+
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = asUsage(() =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        format: { type: "string" },
-        "lock-format": { type: "string" },
-        json: { type: "boolean" },
-        sarif: { type: "string" },
-        output: { type: "string", short: "o" },
-        "fail-on": { type: "string" },
-        offline: { type: "boolean" },
-        "osv-url": { type: "string" },
-        "osv-db": { type: "string" },
-        "index-url": { type: "string" },
-        "prefer-wheels": { type: "boolean" },
-        jobs: { type: "string" },
-        verbose: { type: "boolean", short: "v" },
-        help: { type: "boolean", short: "h" },
-      },
-    }),
-  );
+  const { values, positionals } = parseCommandArgs("audit", argv, OPTIONS);
+  const outFile = outputFile(values.output);
   if (values.help) {
     io.stdout(HELP);
     return 0;
@@ -70,12 +69,22 @@ async function run(argv: string[], io: Io): Promise<number> {
   if (rest.length > 0) throw new UsageError(`unexpected argument \`${rest[0]}\``);
   let output: Output = values.json ? "json" : "text";
   let lockFormat = values["lock-format"];
-  if (values.format !== undefined) {
-    if ((OUTPUTS as readonly string[]).includes(values.format)) output = values.format as Output;
-    else if (values.format in formats) lockFormat = values.format;
-    else throw new UsageError(`--format ${values.format}: expected an output (${OUTPUTS.join(", ")}) or a lock format (${Object.keys(formats).join(", ")})`);
+  const given = values["output-format"];
+  if (given !== undefined) {
+    if (!(OUTPUTS as readonly string[]).includes(given)) throw new UsageError(`--output-format ${given}: expected one of ${OUTPUTS.join(", ")}`);
+    output = given as Output;
   }
-  if (values.json && output !== "json") throw new UsageError(`--json and --format ${output} disagree`);
+  // --format meant the output here and the lock format elsewhere: it now means the lock format,
+  // and an output name given to it still works, with a warning, until it is removed.
+  if (values.format !== undefined) {
+    if (values.format in formats) lockFormat = values.format;
+    else if ((OUTPUTS as readonly string[]).includes(values.format)) {
+      if (given !== undefined && given !== values.format) throw new UsageError(`--output-format ${given} and --format ${values.format} disagree`);
+      output = values.format as Output;
+      if (!values.quiet) io.stderr(`lock2nix: warning: \`--format ${values.format}\` is deprecated in audit: use \`--output-format ${values.format}\`\n`);
+    } else throw new UsageError(`--format ${values.format}: expected a lock format (${Object.keys(formats).join(", ")})`);
+  }
+  if (values.json && output !== "json") throw new UsageError(`--json and --output-format ${output} disagree`);
   if (lockFormat !== undefined && !(lockFormat in formats)) {
     throw new UsageError(`--lock-format ${lockFormat}: expected one of ${Object.keys(formats).join(", ")}`);
   }
@@ -89,7 +98,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     throw new UsageError(`--jobs ${values.jobs}: expected a whole number from 1 to 256`);
   }
 
-  for (const [flag, target] of [["--sarif", values.sarif], ["-o", values.output]] as const) {
+  for (const [flag, target] of [["--sarif", values.sarif], ["-o", outFile]] as const) {
     if (target !== undefined) refuseInputAsOutput(target, flag, [safeLockFile(path, lockFormat as FormatId | undefined)]);
   }
   const result = await audit({
@@ -103,7 +112,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     ...(jobs ? { jobs } : {}),
   });
   const file = result.lock?.file ?? safeLockFile(path, lockFormat as FormatId | undefined);
-  for (const s of result.skipped) io.stderr(`lock2nix: audit: skipped ${s.check}: ${s.reason}\n`);
+  if (!values.quiet) for (const s of result.skipped) io.stderr(`lock2nix: audit: skipped ${s.check}: ${s.reason}\n`);
   const sarif = () => renderSarif(result.findings, result.skipped, { file, ...(file ? { text: decodeText(readInput(file)) } : {}) });
   if (values.sarif) writeOutput(values.sarif, redact(sarif()));
   const report =
@@ -112,11 +121,11 @@ async function run(argv: string[], io: Io): Promise<number> {
       : output === "sarif"
         ? sarif()
         : renderText(result.findings, [], {
-            color: !values.output && (io.stdoutIsTty ?? false) && !process.env["NO_COLOR"],
+            color: !outFile && useColor(io.stdoutIsTty),
             verbose: values.verbose ?? false,
             file,
           });
-  if (values.output) writeOutput(values.output, redact(report));
+  if (outFile) writeOutput(outFile, redact(report));
   else io.stdout(report);
   return failsOn(result.findings, failOn) ? 1 : 0;
 }
@@ -129,4 +138,4 @@ function safeLockFile(path: string, format: FormatId | undefined): string {
   }
 }
 
-export const auditCommand: Command = { summary: "report supply-chain risks in a lockfile", run };
+export const auditCommand: Command = { summary: "report supply-chain risks in a lockfile", options: OPTIONS, help: HELP, run };

@@ -14,21 +14,36 @@ export interface Io {
 /** One `lock2nix <command>`: its one-line summary and how to run it. */
 export interface Command {
   summary: string;
+  /** Its options, for "did you mean" and shell completions. */
+  options: Record<string, { type: "string" | "boolean"; short?: string }>;
+  help: string;
   run(argv: string[], io: Io): Promise<number>;
 }
+
+/** The options of every command. */
+export const COMMON_OPTIONS = {
+  quiet: { type: "boolean", short: "q" },
+  verbose: { type: "boolean", short: "v" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** The options `generate` and `sbom` share: what to resolve, and for which target. */
+export const TARGET_OPTIONS = {
+  output: { type: "string", short: "o" },
+  format: { type: "string" },
+  python: { type: "string" },
+  system: { type: "string", multiple: true },
+  groups: { type: "string", multiple: true },
+  extras: { type: "string", multiple: true },
+  "prefer-wheels": { type: "boolean" },
+  offline: { type: "boolean" },
+  "index-url": { type: "string" },
+  jobs: { type: "string" },
+} as const;
 
 /** `--x a,b --x c` -> `[a, b, c]`. */
 export const splitList = (values: string[] | undefined) =>
   values?.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
-
-/** Runs an argument parser, turning its errors into usage errors (exit 2). */
-export function asUsage<R>(parse: () => R): R {
-  try {
-    return parse();
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
 
 /** The raw values of the options `generate` and `sbom` share. */
 export interface TargetValues {
@@ -72,4 +87,16 @@ export function checkTargetOptions(values: TargetValues): {
     ...(jobs !== undefined ? { jobs } : {}),
     ...(indexUrl !== undefined ? { indexUrl } : {}),
   };
+}
+
+/**
+ * Colour for a stream: FORCE_COLOR (other than 0/false) forces it, NO_COLOR (any value, no-color.org)
+ * turns it off, else a terminal gets it.
+ */
+export function useColor(isTty: boolean | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  const force = env["FORCE_COLOR"];
+  if (force !== undefined && force !== "0" && force !== "false") return true;
+  if (env["NO_COLOR"] !== undefined && env["NO_COLOR"] !== "") return false;
+  if (force !== undefined) return false;
+  return isTty ?? false;
 }

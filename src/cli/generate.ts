@@ -4,9 +4,10 @@ import { projectJob, runJobs, type Job } from "../config/run.js";
 import { printable, UsageError } from "../errors.js";
 import { formats } from "../formats/index.js";
 import { NIX_SYSTEMS } from "../resolve/target.js";
-import { parseArgs } from "node:util";
 import { auditSummaryFor } from "../audit/index.js";
-import { asUsage, checkTargetOptions, type Command, type Io } from "./common.js";
+import { foldWarnings } from "../warnings.js";
+import { checkTargetOptions, COMMON_OPTIONS, TARGET_OPTIONS, type Command, type Io } from "./common.js";
+import { outputFile, parseCommandArgs, type OptionSpecs } from "./args.js";
 
 const HELP = `Usage: lock2nix generate [PATH] [options]
 
@@ -15,7 +16,7 @@ With no PATH and a ${CONFIG_FILE} in the current folder (or --config FILE), writ
 every project the config file lists, sharing one index client and cache.
 
 Options:
-  -o, --output FILE     write the Nix file here (default: standard output)
+  -o, --output FILE     write the Nix file here (default, or -: standard output)
       --format NAME     the lock format, when the file name does not tell (${Object.keys(formats).join(", ")})
       --python X.Y      the CPython to build for (default: the newest nixpkgs ships that the project allows)
       --system SYSTEM   a Nix system to generate for; repeatable (default: ${NIX_SYSTEMS.join(", ")})
@@ -48,35 +49,21 @@ Options:
 Exit status: 0 success, 1 failure, 2 wrong usage.
 `;
 
+const OPTIONS = {
+  ...TARGET_OPTIONS,
+  overrides: { type: "string", multiple: true },
+  "allow-path": { type: "string", multiple: true },
+  config: { type: "string" },
+  check: { type: "boolean" },
+  json: { type: "boolean" },
+  "no-audit": { type: "boolean" },
+  "no-inspect": { type: "boolean" },
+  ...COMMON_OPTIONS,
+} satisfies OptionSpecs;
+
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = asUsage(() =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-    output: { type: "string", short: "o" },
-    format: { type: "string" },
-    python: { type: "string" },
-    system: { type: "string", multiple: true },
-    groups: { type: "string", multiple: true },
-    extras: { type: "string", multiple: true },
-    "prefer-wheels": { type: "boolean" },
-    offline: { type: "boolean" },
-    "index-url": { type: "string" },
-    jobs: { type: "string" },
-    overrides: { type: "string", multiple: true },
-    "allow-path": { type: "string", multiple: true },
-    config: { type: "string" },
-    check: { type: "boolean" },
-    json: { type: "boolean" },
-    "no-audit": { type: "boolean" },
-    "no-inspect": { type: "boolean" },
-    quiet: { type: "boolean", short: "q" },
-    verbose: { type: "boolean", short: "v" },
-    help: { type: "boolean", short: "h" },
-      },
-    }),
-  );
+  const { values, positionals } = parseCommandArgs("generate", argv, OPTIONS);
+  const output = outputFile(values.output);
   if (values.help) {
     io.stdout(HELP);
     return 0;
@@ -93,13 +80,13 @@ async function run(argv: string[], io: Io): Promise<number> {
     if (perProject) throw new UsageError(`--${perProject} cannot be used with ${configFile}: set it for each project there`);
     jobList = loadConfig(configFile).projects.map((p) => projectJob(p, indexUrl, allowPaths));
   } else {
-    if (values.check && !values.output) throw new UsageError("--check compares with an output file: give -o FILE");
-    if (values.json && !values.output) throw new UsageError("--json prints its report on standard output: give -o FILE for the Nix");
+    if (values.check && !output) throw new UsageError("--check compares with an output file: give -o FILE");
+    if (values.json && !output) throw new UsageError("--json prints its report on standard output: give -o FILE for the Nix");
     jobList = [
       {
         options: {
           path: given ?? ".",
-          ...(values.output ? { output: values.output } : {}),
+          ...(output ? { output: output } : {}),
           ...(format ? { format } : {}),
           ...(values.python ? { python: values.python } : {}),
           ...(systems ? { systems } : {}),
@@ -132,7 +119,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   }
   for (const [i, p] of report.projects.entries()) {
     const label = single ? "" : `${p.name}: `;
-    if (!values.quiet) for (const warning of p.warnings) io.stderr(`lock2nix: warning: ${label}${printable(warning)}\n`);
+    if (!values.quiet) for (const warning of foldWarnings(p.warnings, values.verbose)) io.stderr(`lock2nix: warning: ${label}${printable(warning)}\n`);
     const job = jobList[i];
     if (!values.quiet && !values["no-audit"] && job && p.status !== "failed") io.stderr(`lock2nix: ${label}${auditSummaryFor(job.options.path, job.options.format)}\n`);
     if (p.status === "failed") io.stderr(`lock2nix: error: ${label}${p.error}\n`);
@@ -163,4 +150,4 @@ function progressBar(io: Io): { update: (done: number, total: number) => void; d
   };
 }
 
-export const generateCommand: Command = { summary: "write Nix for a lockfile", run };
+export const generateCommand: Command = { summary: "write Nix for a lockfile", options: OPTIONS, help: HELP, run };

@@ -1,11 +1,12 @@
-import { parseArgs } from "node:util";
 import { printable, UsageError } from "../errors.js";
 import { redact } from "../redact.js";
 import { formats, locateLock } from "../formats/index.js";
 import { refuseInputAsOutput, writeOutput } from "../outputs.js";
 import { NIX_SYSTEMS } from "../resolve/target.js";
 import { sbom } from "../sbom/index.js";
-import { asUsage, checkTargetOptions, type Command, type Io } from "./common.js";
+import { foldWarnings } from "../warnings.js";
+import { checkTargetOptions, COMMON_OPTIONS, TARGET_OPTIONS, type Command, type Io } from "./common.js";
+import { outputFile, parseCommandArgs, type OptionSpecs } from "./args.js";
 
 const HELP = `Usage: lock2nix sbom [PATH] [-o FILE] [options]
 
@@ -15,7 +16,7 @@ of the files generate would build it from, their URLs, its licence where PyPI re
 and the dependency graph. The generated Nix carries the same purl in passthru.purl.
 
 Options:
-  -o, --output FILE     write the SBOM here (default: standard output)
+  -o, --output FILE     write the SBOM here (default, or -: standard output)
       --format NAME     the lock format, when the file name does not tell (${Object.keys(formats).join(", ")})
       --python X.Y      the CPython to resolve for, as generate
       --system SYSTEM   a Nix system to resolve for; repeatable (default: ${NIX_SYSTEMS.join(", ")})
@@ -26,32 +27,20 @@ Options:
       --index-url URL   use this index instead of PyPI (default: $PIP_INDEX_URL)
       --jobs N          index requests at once (default 16)
   -q, --quiet           print errors only
+  -v, --verbose         also say how many components the SBOM lists
   -h, --help            show this help
 
 Exit status: 0 success, 1 failure, 2 wrong usage.
 `;
 
+const OPTIONS = {
+  ...TARGET_OPTIONS,
+  ...COMMON_OPTIONS,
+} satisfies OptionSpecs;
+
 async function run(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = asUsage(() =>
-    parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        output: { type: "string", short: "o" },
-        format: { type: "string" },
-        python: { type: "string" },
-        system: { type: "string", multiple: true },
-        groups: { type: "string", multiple: true },
-        extras: { type: "string", multiple: true },
-        "prefer-wheels": { type: "boolean" },
-        offline: { type: "boolean" },
-        "index-url": { type: "string" },
-        jobs: { type: "string" },
-        quiet: { type: "boolean", short: "q" },
-        help: { type: "boolean", short: "h" },
-      },
-    }),
-  );
+  const { values, positionals } = parseCommandArgs("sbom", argv, OPTIONS);
+  const output = outputFile(values.output);
   if (values.help) {
     io.stdout(HELP);
     return 0;
@@ -59,10 +48,10 @@ async function run(argv: string[], io: Io): Promise<number> {
   const [path = ".", ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`unexpected argument \`${rest[0]}\``);
   const { format, systems, groups, extras, jobs, indexUrl } = checkTargetOptions(values);
-  if (values.output) refuseInputAsOutput(values.output, "-o", [locateLock(path, format).file]);
+  if (output) refuseInputAsOutput(output, "-o", [locateLock(path, format).file]);
   const result = await sbom({
     path,
-    ...(values.output ? { output: values.output } : {}),
+    ...(output ? { output: output } : {}),
     ...(format ? { format } : {}),
     ...(values.python ? { python: values.python } : {}),
     ...(systems ? { systems } : {}),
@@ -73,10 +62,11 @@ async function run(argv: string[], io: Io): Promise<number> {
     ...(indexUrl ? { indexUrl } : {}),
     ...(jobs ? { jobs } : {}),
   });
-  if (!values.quiet) for (const warning of result.warnings) io.stderr(`lock2nix: warning: ${printable(warning)}\n`);
-  if (values.output) writeOutput(values.output, redact(result.json));
+  if (!values.quiet) for (const warning of foldWarnings(result.warnings, values.verbose)) io.stderr(`lock2nix: warning: ${printable(warning)}\n`);
+  if (values.verbose && !values.quiet) io.stderr(`lock2nix: sbom: ${(JSON.parse(result.json) as { components?: unknown[] }).components?.length ?? 0} components\n`);
+  if (output) writeOutput(output, redact(result.json));
   else io.stdout(result.json);
   return 0;
 }
 
-export const sbomCommand: Command = { summary: "write a CycloneDX SBOM for a lockfile", run };
+export const sbomCommand: Command = { summary: "write a CycloneDX SBOM for a lockfile", options: OPTIONS, help: HELP, run };

@@ -108,7 +108,11 @@ export interface ProjectReport {
   error?: string;
 }
 
+/** Bumped when a field of the --json report is removed or changes meaning (schema/generate-report.schema.json). */
+export const REPORT_SCHEMA_VERSION = 1;
+
 export interface Report {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
   lock2nix: string;
   mode: "generate" | "check";
   ok: boolean;
@@ -330,7 +334,7 @@ export async function runJobs(jobs: Job[], options: RunOptions = {}): Promise<Ru
     }
     const projects = await Promise.all(jobs.map(runOne));
     const ok = projects.every((p) => p.status === "written" || p.status === "generated" || p.status === "up-to-date");
-    return { report: { lock2nix: VERSION, mode: options.check ? "check" : "generate", ok, projects }, results, errors };
+    return { report: { schemaVersion: REPORT_SCHEMA_VERSION, lock2nix: VERSION, mode: options.check ? "check" : "generate", ok, projects }, results, errors };
   } finally {
     await http?.close();
   }

@@ -14,6 +14,8 @@ import { previousKey, type PreviousLookup } from "./previous.js";
 import { VERSION_ENV } from "../inspect/local-tree.js";
 
 export interface EmitOptions {
+  /** How many distinct warnings the run reports, for the header (default: the resolution's). */
+  warningCount?: number;
   /** Folder the generated file will live in: local paths are written relative to it. */
   outputDir: string;
   /** The options that shaped the output, recorded in the header so a later run can tell it is current. */
@@ -457,7 +459,8 @@ function header(lock: Lock, resolution: Resolution, options: EmitOptions): strin
     lines.push(`build-system fell back (${FALLBACK_BUILD_SYSTEM.join(", ")}; nothing known): ${fellBack.join(" ")}`);
   }
   lines.push(...(options.notes ?? []));
-  if (resolution.warnings.length > 0) lines.push(`${resolution.warnings.length} warning(s) were printed when this was generated.`);
+  const warningCount = options.warningCount ?? resolution.warnings.length;
+  if (warningCount > 0) lines.push(`${warningCount} warning(s) were reported when this was generated (lock2nix generate -v lists each).`);
   return lines.map(comment).join("\n") + "\n";
 }
 

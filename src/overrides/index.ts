@@ -388,7 +388,7 @@ export interface SourceBuildRef {
  * that would download something, Rust without a Cargo.lock, native code no
  * entry describes. Sorted and deduplicated.
  */
-export function overrideWarnings(builds: SourceBuildRef[], set: OverrideSet, facts?: SdistFactsLookup): string[] {
+export function overrideWarnings(builds: SourceBuildRef[], set: OverrideSet, facts?: SdistFactsLookup, offline = true): string[] {
   const out = new Set<string>();
   const network = new Set<string>();
   const rustUnread = new Set<string>();
@@ -404,7 +404,8 @@ export function overrideWarnings(builds: SourceBuildRef[], set: OverrideSet, fac
     out.add(`${p}: its build downloads files, which Nix's sandbox forbids (the override library says network-at-build); generate with --prefer-wheels to use a wheel instead`);
   }
   for (const p of rustUnread) {
-    out.add(`${p} builds Rust code, and the Cargo.lock of its sdist was not read (offline, nothing cached): its build will fail with a message; run lock2nix online, or generate with --prefer-wheels`);
+    const why = offline ? "offline, nothing cached" : "its sdist was not inspected, or holds no Cargo.lock";
+    out.add(`${p} builds Rust code, and the Cargo.lock of its sdist was not read (${why}): its build will fail with a message; ${offline ? "run lock2nix online" : "give cargo.lockFile in an override"}, or generate with --prefer-wheels`);
   }
   for (const p of undescribed) out.add(`${p} builds native code, no override known: its build may fail (see overrides/README.md to describe it)`);
   return [...out].sort();

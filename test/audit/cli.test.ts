@@ -44,12 +44,12 @@ function exampleOsv(): string {
 }
 
 describe("lock2nix audit", () => {
-  it("prints { findings: [ { kind, severity, package, version, message } ] } with --json", async () => {
+  it("prints { schemaVersion, findings: [ { kind, severity, package, version, message } ] } with --json", async () => {
     const dir = exampleLock();
     const { code, stdout, stderr } = await runCli(["audit", dir, "--json", "--offline", "--osv-db", exampleOsv()]);
     expect(code).toBe(1);
     const doc = JSON.parse(stdout) as { findings: Array<Record<string, string>> };
-    expect(Object.keys(doc)).toEqual(["findings"]);
+    expect(Object.keys(doc)).toEqual(["schemaVersion", "findings"]);
     for (const f of doc.findings) expect(Object.keys(f)).toEqual(["kind", "severity", "package", "version", "message"]);
     expect(doc.findings.slice(0, 3).map((f) => `${f["severity"]} ${f["kind"]} ${f["package"]}`)).toEqual([
       "critical malicious python3-dateutil",

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { audit, type Finding } from "../../src/audit/index.js";
 import { core, oneEditAway, popularNames, popularNamesFrom, skeleton, typosquatOf } from "../../src/audit/typosquat.js";
 import { Lock2nixError } from "../../src/errors.js";
-import { CORPUS, tempDir } from "../helpers.js";
+import { CORPUS, tempDir, SHARED_SKIP_REASON } from "../helpers.js";
 
 const verdict = (name: string) => {
   const m = typosquatOf(name);
@@ -74,7 +74,7 @@ function corpusLocks(): Array<{ path: string; format?: "requirements" }> {
   return out;
 }
 
-describe("the shared corpus", () => {
+describe.skipIf(SHARED_SKIP_REASON)("the shared corpus", () => {
   it("audits every lock without a crash, and keeps typosquat findings at low or below", { timeout: 240_000 }, async () => {
     const cacheDir = tempDir();
     const typosquats: Finding[] = [];

@@ -6,8 +6,8 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import TOML from "@iarna/toml";
+import { SHARED } from "../helpers.js";
 
-export const SHARED = join(import.meta.dirname, "..", "..", "..", "shared");
 export const SHARED_ROOTS = [join(SHARED, "corpus"), join(SHARED, "peers")];
 
 export interface CorpusStrings {

@@ -4,7 +4,6 @@
  * cases (fixed seed) and on every one found in the shared real lockfiles.
  * Only the differences listed in differences.ts may remain.
  */
-import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { evaluateMarkerText, markerEnvironmentFor, type MarkerEnvironment } from "../../src/pep/markers.js";
 import { parseSpecifierSet, specifiersContain } from "../../src/pep/specifier.js";
@@ -12,14 +11,15 @@ import { parseNetrc } from "../../src/index/netrc.js";
 import { bestWheel, DEFAULT_GLIBC, DEFAULT_MACOS, parseWheelFilename, wheelTagRank, type WheelTarget } from "../../src/pep/tags.js";
 import { compareVersions, formatVersion, isPostrelease, isPrerelease, parseVersion } from "../../src/pep/version.js";
 import { NIXPKGS_PYTHONS, NIX_SYSTEMS } from "../../src/resolve/target.js";
-import { corpusStrings, SHARED } from "./corpus.js";
+import { SHARED_SKIP_REASON } from "../helpers.js";
+import { corpusStrings } from "./corpus.js";
 import { deliberate } from "./differences.js";
 import * as gen from "./generate.js";
 import { ask, ORACLE_VERSIONS, seeded, type Answer } from "./oracle.js";
 
 const CI = process.env["CI"] === "true";
 const ORACLE_SKIP = ORACLE_VERSIONS || CI ? undefined : "python3-packaging or python3-pip not found for /usr/bin/python3 (.ci/run installs them)";
-const SHARED_SKIP = existsSync(SHARED) || CI ? undefined : `${SHARED} not found (the shared corpus of real lockfiles)`;
+const SHARED_SKIP = SHARED_SKIP_REASON;
 if (ORACLE_SKIP) console.warn(`skipping differential tests: ${ORACLE_SKIP}`);
 else if (SHARED_SKIP) console.warn(`skipping differential tests on real lockfiles: ${SHARED_SKIP}`);
 

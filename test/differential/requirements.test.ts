@@ -8,14 +8,14 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readTree } from "../../src/formats/requirements/parser.js";
-import { tempDir } from "../helpers.js";
-import { corpusStrings, SHARED } from "./corpus.js";
+import { SHARED_SKIP_REASON, tempDir } from "../helpers.js";
+import { corpusStrings } from "./corpus.js";
 import { deliberate } from "./differences.js";
 import { ask, ORACLE_VERSIONS, seeded, type Answer } from "./oracle.js";
 
 const CI = process.env["CI"] === "true";
 const ORACLE_SKIP = ORACLE_VERSIONS || CI ? undefined : "python3-packaging or python3-pip not found for /usr/bin/python3 (.ci/run installs them)";
-const SHARED_SKIP = existsSync(SHARED) || CI ? undefined : `${SHARED} not found (the shared corpus of real lockfiles)`;
+const SHARED_SKIP = SHARED_SKIP_REASON;
 
 /** What pip's ParsedRequirement says of each entry, sorted: the requirement text (blanks collapsed), -e, -c, hashes. */
 function ours(path: string): unknown {

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generateCorpusOffline } from "../support/corpus-offline.js";
-import { CORPUS, NIX_SKIP_REASON, tempDir } from "../helpers.js";
+import { CORPUS, NIX_SKIP_REASON, SHARED_SKIP_REASON, tempDir } from "../helpers.js";
 import { STAND_IN } from "./nix-build.js";
 
 /**
@@ -23,7 +23,7 @@ function instantiate(file: string): Promise<{ ok: boolean; out: string }> {
   });
 }
 
-describe.skipIf(NIX_SKIP_REASON)("corpus outputs against the stand-in nixpkgs", () => {
+describe.skipIf(NIX_SKIP_REASON ?? SHARED_SKIP_REASON)("corpus outputs against the stand-in nixpkgs", () => {
   it("evaluate with no missing attribute, every package of every lock that generates offline", async () => {
     const failures: string[] = [];
     let locks = 0;

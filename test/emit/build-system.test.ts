@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { chooseBuildSystem, FALLBACK_BUILD_SYSTEM, NONE, RELAX_PINS } from "../../src/emit/build-system.js";
@@ -8,10 +8,10 @@ import { KNOWN_BUILD_ATTRS, mapBuildRequires } from "../../src/inspect/build-req
 import { buildTableFile, parseSegments, tableBuildRequires, tablePackages } from "../../src/inspect/build-table.js";
 import { defaultLibrary, loadUserFiles, type SdistFacts } from "../../src/overrides/index.js";
 import { normalizeName } from "../../src/pep/normalize.js";
-import { NIX_SKIP_REASON, tempDir } from "../helpers.js";
+import { NIX_SKIP_REASON, SHARED, SHARED_SKIP_REASON, tempDir } from "../helpers.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const POETRY2NIX = join(ROOT, "..", "shared", "peers", "poetry2nix-data", "build-systems.json");
+const POETRY2NIX = join(SHARED, "peers", "poetry2nix-data", "build-systems.json");
 
 describe("the build-backend table (data/build-systems.txt)", () => {
   it.each([
@@ -79,7 +79,7 @@ describe("the build-backend table (data/build-systems.txt)", () => {
     expect(bad).toEqual([]);
   });
 
-  it.skipIf(!existsSync(POETRY2NIX))("is what scripts/build-systems.mjs writes from its sources", () => {
+  it.skipIf(SHARED_SKIP_REASON)("is what scripts/build-systems.mjs writes from its sources", () => {
     const out = join(tempDir(), "build-systems.txt");
     execFileSync(process.execPath, ["--import", "tsx", join(ROOT, "scripts", "build-systems.mjs"), POETRY2NIX, out], { stdio: ["ignore", "ignore", "pipe"] });
     expect(readFileSync(out, "utf8")).toBe(readFileSync(buildTableFile(), "utf8"));

@@ -4,9 +4,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { generateCorpusOffline as offline } from "../support/corpus-offline.js";
-import { CORPUS } from "../helpers.js";
+import { CORPUS, SHARED_SKIP_REASON } from "../helpers.js";
 
-describe("offline generation of the corpus", () => {
+describe.skipIf(SHARED_SKIP_REASON)("offline generation of the corpus", () => {
   it("names a real build backend for at least 95 % of source builds", async () => {
     let builds = 0;
     let generated = 0;

@@ -459,9 +459,9 @@ const CASES: Case[] = [
   ["generate: --python outside requires-python", poetry(), [...G, "--python", "3.8"], 1,
     "poetry.lock: the project allows python >=3.9,<4, which excludes --python 3.8"],
   ["generate: unknown option", poetry(), [...G, "--bogus"], 2,
-    "Unknown option '--bogus'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--bogus\""],
+    "unknown option `--bogus` for `lock2nix generate`"],
   ["generate: option without its value", poetry(), [...G, "--jobs"], 2,
-    "Option '--jobs <value>' argument missing"],
+    "--jobs needs a value (lock2nix generate)"],
   ["generate: two paths", poetry(), [...G, "other"], 2,
     "unexpected argument `other`"],
   ["generate: -o the lockfile", poetry(), ["generate", ".", "-o", "poetry.lock"], 2,
@@ -486,13 +486,13 @@ const CASES: Case[] = [
     "requirements.txt:1:1: cannot read requirements file ../x.txt: it is outside the project folder <dir> (lock2nix reads and copies no file from outside it; `--allow-path <tmp>/x.txt` allows it)"],
   // ---- audit and sbom
   ["audit: --format", poetry(), ["audit", ".", "--format", "xml"], 2,
-    "--format xml: expected an output (text, json, sarif) or a lock format (poetry, uv, pdm, pylock, pipenv, requirements)"],
+    "--format xml: expected a lock format (poetry, uv, pdm, pylock, pipenv, requirements)"],
   ["audit: --fail-on", poetry(), ["audit", ".", "--fail-on", "severe"], 2,
     "--fail-on severe: expected one of low, medium, high, critical"],
   ["audit: --jobs 0", poetry(), ["audit", ".", "--jobs", "0"], 2,
     "--jobs 0: expected a whole number from 1 to 256"],
   ["audit: --json with --format text", poetry(), ["audit", ".", "--json", "--format", "text"], 2,
-    "--json and --format text disagree"],
+    "--json and --output-format text disagree"],
   ["audit: --osv-url not http", poetry(), ["audit", ".", "--osv-url", "file:///etc"], 2,
     "--osv-url file:///etc: expected an http(s) URL"],
   ["audit: --sarif onto a folder", { ...poetry(), "out/x": "" }, ["audit", ".", "--offline", "--sarif", "out"], 2,
@@ -502,7 +502,7 @@ const CASES: Case[] = [
   ["audit: -o the manifest", poetry(), ["audit", ".", "--offline", "-o", "pyproject.toml"], 2,
     "-o pyproject.toml: refusing to write over a project file (pyproject.toml); choose another output file"],
   ["audit: unknown option", poetry(), ["audit", ".", "--bogus"], 2,
-    "Unknown option '--bogus'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--bogus\""],
+    "unknown option `--bogus` for `lock2nix audit`"],
   ["audit: two paths", poetry(), ["audit", ".", "x"], 2,
     "unexpected argument `x`"],
   ["audit: --osv-db missing", poetry(), ["audit", ".", "--offline", "--osv-db", "nowhere"], 1,
@@ -518,7 +518,7 @@ const CASES: Case[] = [
   ["sbom: --system", uv(), ["sbom", ".", "--system", "windows"], 2,
     "--system windows: expected one of x86_64-linux, aarch64-linux, x86_64-darwin, aarch64-darwin"],
   ["sbom: unknown option", uv(), ["sbom", ".", "--sarif", "x"], 2,
-    "Unknown option '--sarif'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--sarif\""],
+    "unknown option `--sarif` for `lock2nix sbom`"],
   ["sbom: --jobs -1", uv(), ["sbom", ".", "--jobs=-1"], 2,
     "--jobs -1: expected a whole number from 1 to 256"],
   ["unknown command", {}, ["frobnicate"], 2,
@@ -690,7 +690,8 @@ describe("malformed input: exit status, the exact message, nothing left behind",
     const errors = shown.split("\n").filter((line) => line.startsWith("lock2nix: error: ") || line.startsWith("lock2nix: internal error"));
     expect(errors, stderr).toEqual([`lock2nix: error: ${message}`]);
     expect(code, stderr).toBe(status);
-    if (status === 2) expect(shown.endsWith(`lock2nix: error: ${message}\nRun \`lock2nix --help\` for usage.\n`)).toBe(true);
+    const topic = ["generate", "audit", "sbom"].includes(argv[0] ?? "") ? ` ${argv[0]}` : "";
+    if (status === 2) expect(shown.endsWith(`lock2nix: error: ${message}\nRun \`lock2nix help${topic}\` for usage.\n`)).toBe(true);
     expect(stderr).not.toMatch(/^\s+at /m);
     expect(stdout).toBe("");
     // No output file, no temporary file, no folder made for an output.

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import TOML from "@iarna/toml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PIP_SKIP_REASON } from "../helpers.js";
 import {
   buildEnv,
   buildFixturePackages,
@@ -170,7 +171,7 @@ describe("fixture packages", () => {
     expect(fetched).toContain("Simple index");
   }, 120_000);
 
-  it.skipIf(!existsSync("/usr/lib/python3/dist-packages/pip"))(
+  it.skipIf(PIP_SKIP_REASON)(
     "installs with pip from the index server: extras followed, win32-only epsilon skipped, cycle resolved",
     async () => {
       const server = await startIndexServer({ files: fixtures.indexFiles, basicAuth: { username: "ci", password: "pw" } });

@@ -7,7 +7,7 @@ import type { IndexClient, IndexFile } from "../../../src/index/types.js";
 import { resolveLock } from "../../../src/resolve/index.js";
 import { nameArtifactsByHash } from "../../../src/resolve/locate.js";
 import type { Lock, LockedPackage } from "../../../src/model.js";
-import { CORPUS, corpusCases } from "../../helpers.js";
+import { CORPUS, corpusCases, SHARED_SKIP_REASON } from "../../helpers.js";
 import { inputIn, lockDir, pipfileLockText, PYPI_SOURCE, type PipenvEntry, type PipfileLockSpec } from "./pipfile-lock-writer.js";
 
 const SHA = (c: string) => c.repeat(64);
@@ -40,7 +40,7 @@ afterEach(() => {
   process.env = { ...savedEnv };
 });
 
-describe("Pipfile.lock reader on the corpus", () => {
+describe.skipIf(SHARED_SKIP_REASON)("Pipfile.lock reader on the corpus", () => {
   it.each(corpusCases("pipenv-"))("%s reads", (name) => {
     const lock = corpus(name);
     expect(lock.format).toBe("pipenv");

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Lock2nixError } from "../../../src/errors.js";
 import { readLock } from "../../../src/formats/index.js";
-import { CORPUS, corpusCases, tempDir } from "../../helpers.js";
+import { CORPUS, corpusCases, tempDir, SHARED_SKIP_REASON } from "../../helpers.js";
 
 function lockIn(files: Record<string, string>): string {
   const dir = tempDir();
@@ -37,7 +37,7 @@ files = [
 ${extra}`;
 const META = (version: string) => `\n[metadata]\nlock-version = "${version}"\npython-versions = "^3.9"\ncontent-hash = "0"\n`;
 
-describe("poetry.lock reader on the corpus", () => {
+describe.skipIf(SHARED_SKIP_REASON)("poetry.lock reader on the corpus", () => {
   it.each(corpusCases("poetry-"))("%s reads without error", (name) => {
     const lock = readLock(join(CORPUS, name));
     expect(lock.format).toBe("poetry");

@@ -6,7 +6,7 @@ import { Lock2nixError, ParseError } from "../../../src/errors.js";
 import { readPylock } from "../../../src/formats/pylock/index.js";
 import type { LockInput } from "../../../src/formats/types.js";
 import { resolveLock } from "../../../src/resolve/index.js";
-import { CORPUS, corpusCases, tempDir } from "../../helpers.js";
+import { CORPUS, corpusCases, tempDir, SHARED_SKIP_REASON } from "../../helpers.js";
 
 function inputIn(dir: string, name = "pylock.toml"): LockInput {
   const read = (n: string) => {
@@ -39,7 +39,7 @@ function errorOf(fn: () => unknown): string {
 const SHA = (c: string) => c.repeat(64);
 const GIT_REV = "874ca2bc1c327a9f2f8ff4a20c4b0d5bcb1f8d3e";
 
-describe("pylock.toml reader on the corpus", () => {
+describe.skipIf(SHARED_SKIP_REASON)("pylock.toml reader on the corpus", () => {
   it.each(corpusCases("pylock-"))("%s is refused when malformed, naming package, file and both hashes", (name) => {
     const message = errorOf(() => readPylock(inputIn(join(CORPUS, name))));
     expect(message).toBe(

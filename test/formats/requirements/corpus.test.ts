@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { LockedPackage } from "../../../src/model.js";
 import type { RequirementsResult } from "../../../src/formats/requirements/index.js";
-import { CORPUS, tempDir } from "../../helpers.js";
+import { CORPUS, tempDir, SHARED_SKIP_REASON } from "../../helpers.js";
 import { errorOf, read } from "./helpers.js";
 
 const PYPI = { kind: "index", url: "https://pypi.org/simple", name: "pypi" };
@@ -17,7 +17,7 @@ function entry(result: RequirementsResult, caseDir: string, name: string): { pkg
   };
 }
 
-describe("requirements corpus", () => {
+describe.skipIf(SHARED_SKIP_REASON)("requirements corpus", () => {
   it("reqs-netbox-2021: plain pins, mixed-case names, an extra", () => {
     const dir = join(CORPUS, "reqs-netbox-2021");
     const result = read(join(dir, "requirements.txt"));

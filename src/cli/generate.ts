@@ -18,7 +18,8 @@ every project the config file lists, sharing one index client and cache.
 Options:
   -o, --output FILE     write the Nix file here (default, or -: standard output)
       --format NAME     the lock format, when the file name does not tell (${Object.keys(formats).join(", ")})
-      --python X.Y      the CPython to build for (default: the newest nixpkgs ships that the project allows)
+      --python X.Y      the CPython to build for (default: the newest stable one nixpkgs ships that the
+                        project allows and every locked package has a file for)
       --system SYSTEM   a Nix system to generate for; repeatable (default: ${NIX_SYSTEMS.join(", ")})
       --groups A,B      dependency groups to give environments (default: all)
       --extras A,B      the project's extras to install

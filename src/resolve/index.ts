@@ -11,7 +11,7 @@ import { breakCycles } from "./cycles.js";
 import { choosePython, NIX_SYSTEMS, type NixSystem, type Target } from "./target.js";
 
 export interface ResolveOptions {
-  /** CPython minor version, e.g. `3.12`; default: the newest nixpkgs ships that the project allows. */
+  /** CPython minor version, e.g. `3.12`; default: the newest stable one nixpkgs ships that the project allows. */
   python?: string;
   systems?: NixSystem[];
   /** Groups to give an environment each; default all. The main group is always included. */

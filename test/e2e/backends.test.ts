@@ -1,11 +1,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generate } from "../../src/generate.js";
 import { buildBackendFixtures, type BuiltFixture } from "../support/backend-fixtures.js";
 import { startIndexServer, type IndexServer } from "../support/index-server.js";
 import { NIX_SKIP_REASON, tempDir } from "../helpers.js";
-import { nixBuild, runPython } from "./nix-build.js";
+import { generateInto, nixBuild, runPython } from "./nix-build.js";
 
 /**
  * One sdist per build backend the stand-in has for real (Debian's), each built by nix-build in
@@ -14,7 +13,6 @@ import { nixBuild, runPython } from "./nix-build.js";
  * nixpkgs meets, a .zip sdist, a C extension and a ctypes user that need libxml2 through an
  * override, and a manylinux wheel that needs libstdc++ from autoPatchelfHook.
  */
-const SYSTEM = process.arch === "arm64" ? "aarch64-linux" : "x86_64-linux";
 
 /** What a user writes for the two that need libxml2 (lock2nix's --overrides format). */
 const USER_OVERRIDES = `xml-fx:
@@ -42,13 +40,6 @@ function poetryProject(files: BuiltFixture[]): string {
   writeFileSync(join(dir, "pyproject.toml"), `[tool.poetry]\nname = "app"\nversion = "0"\n[tool.poetry.dependencies]\npython = "^3.11"\n${deps}\n`);
   writeFileSync(join(dir, "overrides.yaml"), USER_OVERRIDES);
   return dir;
-}
-
-async function generateInto(dir: string, overrides: string[]): Promise<string> {
-  const out = join(dir, "lock.nix");
-  const { nix } = await generate({ path: dir, output: out, python: "3.11", systems: [SYSTEM], cacheDir: tempDir(), overrides });
-  writeFileSync(out, nix);
-  return out;
 }
 
 describe.skipIf(NIX_SKIP_REASON)("real build backends in the Nix sandbox (stand-in nixpkgs)", () => {

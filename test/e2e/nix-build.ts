@@ -1,5 +1,8 @@
 import { spawn, spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { generate } from "../../src/generate.js";
+import { tempDir } from "../helpers.js";
 
 export const STAND_IN = join(import.meta.dirname, "..", "nix", "nixpkgs");
 
@@ -38,4 +41,15 @@ export function nixBuild(file: string, attr: string, options: { overrides?: stri
 export function runPython(env: string, code: string): { ok: boolean; output: string } {
   const res = spawnSync(join(env, "bin", "python"), ["-c", code], { encoding: "utf8" });
   return { ok: res.status === 0, output: `${res.stdout}${res.stderr}` };
+}
+
+/** The machine's own Linux system: the only one the stand-in builds for. */
+export const NATIVE_SYSTEM = process.arch === "arm64" ? "aarch64-linux" : "x86_64-linux";
+
+/** Generates `dir`'s lock for python 3.11 on this system into `dir/lock.nix`, with these override files. */
+export async function generateInto(dir: string, overrides: string[]): Promise<string> {
+  const out = join(dir, "lock.nix");
+  const { nix } = await generate({ path: dir, output: out, python: "3.11", systems: [NATIVE_SYSTEM], cacheDir: tempDir(), overrides });
+  writeFileSync(out, nix);
+  return out;
 }

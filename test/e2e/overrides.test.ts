@@ -1,19 +1,17 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generate } from "../../src/generate.js";
 import { buildFixturePackages, removeFixtures, type FixtureSet } from "../support/fixture-packages.js";
 import { startIndexServer, type IndexServer } from "../support/index-server.js";
 import { writePoetryLock, writePyproject, type RootProject } from "../support/poetry-lock-writer.js";
 import { NIX_SKIP_REASON, tempDir } from "../helpers.js";
-import { nixBuild, runPython } from "./nix-build.js";
+import { generateInto, nixBuild, runPython } from "./nix-build.js";
 
 /**
  * Overrides for real: `needs-native` is an sdist whose build looks for libxml-2.0.pc with
  * pkg-config, so it builds in Nix's sandbox (with the stand-in for nixpkgs in test/nix) only
  * when a user override file, passed as --overrides, gives it pkg-config and libxml2.
  */
-const SYSTEM = process.arch === "arm64" ? "aarch64-linux" : "x86_64-linux";
 
 let fixtures: FixtureSet;
 let index: IndexServer;
@@ -25,13 +23,6 @@ function project(): string {
   writeFileSync(join(dir, "pyproject.toml"), writePyproject(root));
   writeFileSync(join(dir, "poetry.lock"), writePoetryLock(packages, { lockVersion: "2.0", sourceUrl: index.simpleUrl, sourceName: "loopback", root }));
   return dir;
-}
-
-async function generateInto(dir: string, overrides: string[]): Promise<string> {
-  const out = join(dir, "lock.nix");
-  const { nix } = await generate({ path: dir, output: out, python: "3.11", systems: [SYSTEM], cacheDir: tempDir(), overrides });
-  writeFileSync(out, nix);
-  return out;
 }
 
 describe.skipIf(NIX_SKIP_REASON)("override files in the Nix sandbox", () => {

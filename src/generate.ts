@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { basename, dirname, resolve } from "node:path";
-import { emitNix } from "./emit/index.js";
+import { emitNix, type EmitOptions } from "./emit/index.js";
+import { outputNameOf, readProjectTree } from "./emit/project.js";
 import { previousOutputIn } from "./emit/previous.js";
 import { locateLock, readLocated } from "./formats/index.js";
 import { readBounded, settleWrites } from "./fs.js";
@@ -60,6 +61,10 @@ export interface GenerateOptions {
    * (default: `output`, when it exists and lock2nix wrote it); false: none.
    */
   previousOutput?: string | false;
+  /** Build the project beside the lock (its package, app, dev shells); default true (`--no-project`: false). */
+  project?: boolean;
+  /** Add `checks`, the project's pytest run in the sandbox (`--checks`). */
+  checks?: boolean;
 }
 
 export interface GenerateResult {
@@ -73,6 +78,13 @@ export interface GenerateResult {
   requests: number;
   /** The override library and the user's files, as applied. */
   overrides: OverrideSet;
+}
+
+function projectOf(lock: Lock, options: GenerateOptions): Pick<EmitOptions, "project"> {
+  if (options.project === false) return {};
+  const tree = readProjectTree(lock);
+  if (!tree) return {};
+  return { project: { tree, options: { outputDir: options.output ? dirname(resolve(options.output)) : process.cwd(), outputName: outputNameOf(options.output), checks: options.checks ?? false } } };
 }
 
 /** Reads a lock, finds its files on the index, resolves it for the targets and renders the Nix file's text. */
@@ -174,6 +186,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       previous: previousOutputIn(previousFile || undefined),
       // What is printed, counted the same way (distinct, redacted); a cache that cannot be written is not the lock's.
       warningCount: new Set(warnings.map(redact)).size,
+      ...projectOf(lock, options),
     });
     memo.save();
     const unwritten = await settleWrites();

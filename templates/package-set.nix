@@ -30,10 +30,10 @@ let
 
   withPackages = names: checkedPython.withPackages (_: map (name: packages.${name}) names);
 
-  envs = @ENVS@;
+  envs = @ENVS@;@PROJECT_BINDINGS@
 in
 {
   inherit packages envs;
   python = checkedPython;
-  env = envs.main;
+  env = envs.main;@PROJECT_OUTPUTS@
 }

@@ -41,6 +41,8 @@ Options:
                         file chosen for each system, overrides applied, warnings
       --no-inspect      do not download the sdists built from to read their build system,
                         native code and Cargo.lock (the override data and guesses decide)
+      --no-project      leave the project beside the lock out (its package, app, devShell(s))
+      --checks          add checks: the project's pytest run in the sandbox (test/tests/dev group)
       --no-audit        skip the cheap supply-chain checks (pinning, sources, typosquats)
                         whose one-line summary is printed on standard error (see lock2nix audit)
   -q, --quiet           print errors only
@@ -59,6 +61,8 @@ const OPTIONS = {
   json: { type: "boolean" },
   "no-audit": { type: "boolean" },
   "no-inspect": { type: "boolean" },
+  "no-project": { type: "boolean" },
+  checks: { type: "boolean" },
   ...COMMON_OPTIONS,
 } satisfies OptionSpecs;
 
@@ -97,6 +101,8 @@ async function run(argv: string[], io: Io): Promise<number> {
           ...(indexUrl ? { indexUrl } : {}),
           ...(values.overrides?.length ? { overrides: values.overrides } : {}),
           ...(values["no-inspect"] ? { inspect: false } : {}),
+          ...(values["no-project"] ? { project: false } : {}),
+          ...(values.checks ? { checks: true } : {}),
           ...(allowPaths.length ? { allowPaths } : {}),
         },
       },

@@ -12,6 +12,7 @@ import { ATTR_PATH, defaultLibrary, type EnvValue, type OverrideSet, type SdistF
 import { chooseBuildSystem, FALLBACK_BUILD_SYSTEM } from "./build-system.js";
 import { previousKey, type PreviousLookup } from "./previous.js";
 import { VERSION_ENV } from "../inspect/local-tree.js";
+import { projectNix, projectPackage, type ProjectOptions, type ProjectTree } from "./project.js";
 
 export interface EmitOptions {
   /** How many distinct warnings the run reports, for the header (default: the resolution's). */
@@ -28,6 +29,8 @@ export interface EmitOptions {
   notes?: string[];
   /** What the previous output recorded (see src/emit/previous.ts): kept for sources that did not change. */
   previous?: PreviousLookup;
+  /** The root project (src/emit/project.ts): its package, app, dev shells and checks; absent: none. */
+  project?: { tree: ProjectTree; options: ProjectOptions };
 }
 
 function sri(sha256hex: string): string {
@@ -466,9 +469,12 @@ function header(lock: Lock, resolution: Resolution, options: EmitOptions): strin
 
 /** Renders the resolution as one Nix file (see templates/package-set.nix for the frame). */
 export function emitNix(lock: Lock, resolution: Resolution, options: EmitOptions): string {
-  const packageSet = attrs(
-    [...resolution.packages].map(([name, builds]) => [name, derivation(name, builds, options)]),
-  );
+  const project = options.project;
+  const entries: Array<[string, NixExpr]> = [...resolution.packages].map(([name, builds]) => [name, derivation(name, builds, options)]);
+  // A lock that holds the project (uv's root) already builds it from its tree.
+  if (project && !resolution.packages.has(project.tree.name)) entries.push([project.tree.name, projectPackage(project.tree, lock, resolution, options.outputDir)]);
+  const packageSet = attrs(entries);
+  const projectText = project ? projectNix(project.tree, resolution, project.options) : { bindings: "", outputs: "" };
   const envs = attrs(
     [...resolution.groups.keys()].sort().map((group) => [
       group,
@@ -482,6 +488,8 @@ export function emitNix(lock: Lock, resolution: Resolution, options: EmitOptions
     PYTHON_VERSION: resolution.python,
     PACKAGES: render(packageSet, 2),
     ENVS: render(envs, 2),
+    PROJECT_BINDINGS: projectText.bindings,
+    PROJECT_OUTPUTS: projectText.outputs,
   });
   return header(lock, resolution, options) + body;
 }

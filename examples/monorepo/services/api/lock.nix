@@ -62,6 +62,17 @@ let
         purl = "pkg:pypi/typing-extensions@4.15.0";
       };
     };
+    api = buildPythonPackage {
+      pname = "api";
+      version = "0.1.0";
+      pyproject = true;
+      src = projectSource "api" ./. + "/";
+      build-system = [ pythonPackages.poetry-core ];
+      dependencies = [
+        final.packaging
+        final.typing-extensions
+      ];
+    };
   };
 
   packages = lib.fix (lib.extends overrides lockPackages);
@@ -74,9 +85,30 @@ let
       "typing-extensions"
     ];
   };
+
+  # The project's tree without what is not source: VCS data, build results, caches, this file.
+  projectSource =
+    name: path:
+    builtins.path {
+      name = "${name}-source";
+      inherit path;
+      filter =
+        p: type:
+        let
+          b = baseNameOf p;
+        in
+        !(builtins.elem b [ ".git" ".venv" "__pycache__" ".pytest_cache" ".mypy_cache" ".ruff_cache" ".tox" "lock.nix" ] || lib.hasPrefix "result" b);
+    };
+
+  appEnv = withPackages [ "api" ];
+
+  devShellFor = group: pkgs.mkShell { packages = [ envs.${group} ]; shellHook = "export LOCK2NIX_PROJECT_ROOT=\"\${LOCK2NIX_PROJECT_ROOT:-$PWD}\"\nexport PYTHONPATH=\"$LOCK2NIX_PROJECT_ROOT\${PYTHONPATH:+:$PYTHONPATH}\"\nlock2nix_bin=\"$(mktemp -d)\"\nexport PATH=\"$lock2nix_bin:$PATH\""; };
 in
 {
   inherit packages envs;
   python = checkedPython;
   env = envs.main;
+  app = appEnv;
+  devShells = lib.genAttrs [ "main" ] devShellFor;
+  devShell = devShellFor "main";
 }

@@ -55,9 +55,8 @@ export function readProjectTree(lock: Lock): ProjectTree | undefined {
   // uv's virtual roots and requirements folders with a tool-only pyproject.toml: no package.
   if (typeof rawName !== "string" || table(doc["build-system"]) === undefined) return undefined;
   const tree = readLocalTree(dir);
-  if (tree.version === undefined) {
-    throw new ParseError(`the project's version is computed at build time (${tree.versionEnv ?? "dynamic"}) and not stated in the tree; set [project] version, or leave the project out with --no-project`, { file });
-  }
+  // A version computed from git is not known here (issue 16, left to do): no project outputs rather than a guessed "0".
+  if (tree.version === undefined) return undefined;
   const scripts = new Map<string, string>();
   for (const source of [table(project?.["scripts"]), table(project?.["gui-scripts"]), table(poetry?.["scripts"])]) {
     for (const [script, target] of Object.entries(source ?? {})) {

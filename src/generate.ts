@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { basename, dirname, resolve } from "node:path";
-import { emitNix, type EmitOptions } from "./emit/index.js";
-import { outputNameOf, readProjectTree } from "./emit/project.js";
+import { emitNix } from "./emit/index.js";
+import { generatedFileOf } from "./emit/project.js";
+import { readProject } from "./resolve/project.js";
 import { previousOutputIn } from "./emit/previous.js";
 import { locateLock, readLocated } from "./formats/index.js";
 import { readBounded, settleWrites } from "./fs.js";
@@ -80,12 +81,6 @@ export interface GenerateResult {
   overrides: OverrideSet;
 }
 
-function projectOf(lock: Lock, options: GenerateOptions): Pick<EmitOptions, "project"> {
-  if (options.project === false) return {};
-  const tree = readProjectTree(lock);
-  if (!tree) return {};
-  return { project: { tree, options: { outputDir: options.output ? dirname(resolve(options.output)) : process.cwd(), outputName: outputNameOf(options.output), checks: options.checks ?? false } } };
-}
 
 /** Reads a lock, finds its files on the index, resolves it for the targets and renders the Nix file's text. */
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
@@ -153,7 +148,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     if (inspectResult.status === "rejected") throw inspectResult.reason;
     const inspected = inspectResult.value;
     // Local trees are read from disk; sdists as inspected. A name and version is one or the other.
-    const localTrees = readLocalTrees(resolution, warnings);
+    const project = options.project === false ? undefined : readProject(lock, resolution, { checks: options.checks ?? false });
+    const localTrees = readLocalTrees(project?.rootBuilds && project.root !== undefined ? new Map([...resolution.packages, [project.root, project.rootBuilds]]) : resolution.packages, warnings);
     const sdistFacts: SdistFactsLookup = (name, version) => localTrees(name, version) ?? inspected?.lookup(name, version);
     const previousFile = options.previousOutput ?? options.output;
     const sourceBuilds: SourceBuildRef[] = [];
@@ -186,7 +182,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       previous: previousOutputIn(previousFile || undefined),
       // What is printed, counted the same way (distinct, redacted); a cache that cannot be written is not the lock's.
       warningCount: new Set(warnings.map(redact)).size,
-      ...projectOf(lock, options),
+      ...(project ? { project } : {}),
+      generatedFile: generatedFileOf(options.output),
     });
     memo.save();
     const unwritten = await settleWrites();

@@ -30,7 +30,7 @@ let
 
   withPackages = names: checkedPython.withPackages (_: map (name: packages.${name}) names);
 
-  envs = @ENVS@;@PROJECT_BINDINGS@
+  envs = @ENVS@;@LOCAL_SOURCE@@PROJECT_BINDINGS@
 in
 {
   inherit packages envs;

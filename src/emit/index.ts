@@ -8,11 +8,12 @@ import { VERSION } from "../version.js";
 import { urlForNix } from "../redact.js";
 import { pypiPurl } from "../sbom/purl.js";
 import { apply, attrName, attrs, bool, comment, concatLists, fillTemplate, list, raw, render, select, str, type NixExpr } from "./nix.js";
-import { ATTR_PATH, defaultLibrary, type EnvValue, type OverrideSet, type SdistFactsLookup, type Substitution } from "../overrides/index.js";
+import { ATTR_PATH, defaultLibrary, type EnvValue, type OverrideSet, type SdistFacts, type SdistFactsLookup, type Substitution } from "../overrides/index.js";
 import { chooseBuildSystem, FALLBACK_BUILD_SYSTEM } from "./build-system.js";
 import { previousKey, type PreviousLookup } from "./previous.js";
 import { VERSION_ENV } from "../inspect/local-tree.js";
-import { projectNix, projectPackage, type ProjectOptions, type ProjectTree } from "./project.js";
+import { projectText } from "./project.js";
+import type { Project } from "../resolve/project.js";
 
 export interface EmitOptions {
   /** How many distinct warnings the run reports, for the header (default: the resolution's). */
@@ -29,8 +30,10 @@ export interface EmitOptions {
   notes?: string[];
   /** What the previous output recorded (see src/emit/previous.ts): kept for sources that did not change. */
   previous?: PreviousLookup;
-  /** The root project (src/emit/project.ts): its package, app, dev shells and checks; absent: none. */
-  project?: { tree: ProjectTree; options: ProjectOptions };
+  /** The project (src/resolve/project.ts): its root package, app, dev shells and checks; absent: none. */
+  project?: Project;
+  /** The generated file's name (default lock.nix): left out of local sources, and how a dev shell finds the project. */
+  generatedFile?: string;
 }
 
 function sri(sha256hex: string): string {
@@ -125,7 +128,8 @@ function recipeFor(name: string, version: string, system: NixSystem, source: Bui
   // A version from git, which the sandbox has not: the plugin is told the version the derivation names
   // (a local tree says which plugin it uses; a git checkout has no .git in the store either).
   const gitPlugin = source.kind === "git" ? VERSION_ENV.find(([plugin]) => buildSystem.includes(plugin))?.[1] : undefined;
-  const variable = facts?.versionEnv ?? gitPlugin;
+  // A local tree whose version nothing here could compute names none: its derivation's version throws.
+  const variable = unknownGitVersion(source, facts) ? undefined : (facts?.versionEnv ?? gitPlugin);
   const versionEnv: Record<string, EnvValue> = variable ? { [variable]: { string: facts?.version ?? version } } : {};
   return {
     buildSystem,
@@ -239,7 +243,7 @@ export function manylinuxSet(filename: string): "manylinux1" | "manylinux2010" |
   return oldest < 12 ? "manylinux1" : oldest < 17 ? "manylinux2010" : "manylinux2014";
 }
 
-function srcAndFormat(v: Variant, outputDir: string, buildSystem: NixExpr): Array<[string, NixExpr | undefined]> {
+function srcAndFormat(name: string, v: Variant, outputDir: string, buildSystem: NixExpr): Array<[string, NixExpr | undefined]> {
   const s = v.source;
   switch (s.kind) {
     case "artifact": {
@@ -288,13 +292,19 @@ function srcAndFormat(v: Variant, outputDir: string, buildSystem: NixExpr): Arra
       const wheel = s.format === "wheel";
       return [
         wheel ? ["format", str("wheel")] : ["pyproject", bool(true)],
-        ["src", localPath(s.path, outputDir)],
+        // A tree goes through localSource (templates/local-source.nix); a file is copied as it is.
+        ["src", s.format === "directory" ? apply("localSource", str(name), raw(`(${render(localPath(s.path, outputDir))})`)) : localPath(s.path, outputDir)],
         ["build-system", wheel ? undefined : buildSystem],
       ];
     }
     case "missing":
       return [];
   }
+}
+
+/** A local tree whose version its plugin computes from git, where lock2nix could not (no checkout or tag, or a scheme of its own). */
+function unknownGitVersion(source: BuildSource, facts: SdistFacts | undefined): boolean {
+  return source.kind === "path" && facts?.versionEnv !== undefined && facts.version === undefined;
 }
 
 /** A local tree that states no version lock2nix can read and names no plugin told the version. */
@@ -401,12 +411,16 @@ function derivation(name: string, builds: Map<NixSystem, PackageBuild>, options:
     const imports = b.source.kind === "artifact" && !wheel
       ? (options.sdistFacts?.(name, b.version)?.importNames ?? options.previous?.get(previousKey(name, b.version, sourceHash(b.source)))?.importNames)
       : undefined;
+    const facts = options.sdistFacts?.(name, b.version);
+    const versionExpr = unknownGitVersion(b.source, facts)
+      ? apply("throw", str(`lock2nix: the version of ${name} is computed by ${facts?.versionPlugin ?? "its version plugin"} from git, which lock2nix could not do where it ran; generate again in its git checkout, with the tags fetched`))
+      : str(version);
     return apply(
       "buildPythonPackage",
       attrs([
         ["pname", str(name)],
-        ["version", str(version)],
-        ...srcAndFormat(v, outputDir, perSystemList(perSystem("buildSystem"), (n) => select("pythonPackages", n))),
+        ["version", versionExpr],
+        ...srcAndFormat(name, v, outputDir, perSystemList(perSystem("buildSystem"), (n) => select("pythonPackages", n))),
         ["nativeBuildInputs", source ? nonEmpty(perSystemList(perSystem("nativeBuildInputs"), pkgsAttr)) : undefined],
         ["buildInputs", source ? nonEmpty(perSystemList(perSystem("buildInputs"), pkgsAttr)) : undefined],
         ...(v.recipe ? recipeBindings(name, b.version, v.recipe, outputDir) : []),
@@ -418,7 +432,7 @@ function derivation(name: string, builds: Map<NixSystem, PackageBuild>, options:
         // lock2nix could not read (computed by its backend) cannot be known to match.
         ["dontCheckPythonMetadata", b.source.kind === "path" && !wheel && version === b.version && localVersionUnknown(name, b.version, options) ? bool(true) : undefined],
         // The same purl as the SBOM's component (lock2nix sbom), so Nix-side tools can join the two.
-        ["passthru", attrs([["purl", str(pypiPurl(name, version))]])],
+        ["passthru", attrs([["purl", str(unknownGitVersion(b.source, facts) ? pypiPurl(name) : pypiPurl(name, version))]])],
       ]),
     );
   };
@@ -470,17 +484,17 @@ function header(lock: Lock, resolution: Resolution, options: EmitOptions): strin
 /** Renders the resolution as one Nix file (see templates/package-set.nix for the frame). */
 export function emitNix(lock: Lock, resolution: Resolution, options: EmitOptions): string {
   const project = options.project;
-  const entries: Array<[string, NixExpr]> = [...resolution.packages].map(([name, builds]) => [name, derivation(name, builds, options)]);
-  // A lock that holds the project (uv's root) already builds it from its tree.
-  if (project && !resolution.packages.has(project.tree.name)) entries.push([project.tree.name, projectPackage(project.tree, lock, resolution, options.outputDir)]);
-  const packageSet = attrs(entries);
-  const projectText = project ? projectNix(project.tree, resolution, project.options) : { bindings: "", outputs: "" };
-  const envs = attrs(
-    [...resolution.groups.keys()].sort().map((group) => [
-      group,
-      apply("withPackages", perSystemList(resolution.groups.get(group) as Map<NixSystem, string[]>, str)),
-    ]),
-  );
+  const packages = project?.rootBuilds && project.root !== undefined ? new Map([...resolution.packages, [project.root, project.rootBuilds]]) : resolution.packages;
+  // The root is added in name order, as the resolution's own packages are.
+  const ordered = packages === resolution.packages ? [...packages] : [...packages].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const packageSet = attrs(ordered.map(([name, builds]) => [name, derivation(name, builds, options)]));
+  const withPackages = (bySystem: Map<NixSystem, string[]>) => apply("withPackages", perSystemList(bySystem, str));
+  const envs = attrs([...resolution.groups.keys()].sort().map((group) => [group, withPackages(resolution.groups.get(group) as Map<NixSystem, string[]>)]));
+  const generatedFile = options.generatedFile ?? "lock.nix";
+  const local = [...packages.values()].some((builds) => [...builds.values()].some((b) => b.source.kind === "path" && b.source.format === "directory"));
+  const projectPart = project
+    ? projectText(project, resolution, template("project.nix"), { outputDir: options.outputDir, generatedFile, withPackages })
+    : { bindings: "", outputs: "" };
   // The python version sits inside a string literal of the template: only X.Y may go there.
   if (!/^\d+\.\d+$/.test(resolution.python)) throw new Error(`lock2nix: not a python version: ${JSON.stringify(resolution.python)}`);
   const body = fillTemplate(template("package-set.nix"), {
@@ -488,8 +502,9 @@ export function emitNix(lock: Lock, resolution: Resolution, options: EmitOptions
     PYTHON_VERSION: resolution.python,
     PACKAGES: render(packageSet, 2),
     ENVS: render(envs, 2),
-    PROJECT_BINDINGS: projectText.bindings,
-    PROJECT_OUTPUTS: projectText.outputs,
+    LOCAL_SOURCE: local ? fillTemplate(template("local-source.nix"), { GENERATED_FILE: render(str(generatedFile)) }) : "",
+    PROJECT_BINDINGS: projectPart.bindings,
+    PROJECT_OUTPUTS: projectPart.outputs,
   });
   return header(lock, resolution, options) + body;
 }

@@ -365,6 +365,8 @@ export interface SdistFacts {
   version?: string;
   /** A local tree whose version comes from git: the variable its version plugin reads instead. */
   versionEnv?: string;
+  /** That plugin's name, for messages. */
+  versionPlugin?: string;
   /** Top-level modules the sdist's build installs (pythonImportsCheck), when the sdist says. */
   importNames?: string[];
   cargoLockFile?: string;

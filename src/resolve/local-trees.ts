@@ -1,7 +1,8 @@
 import { mapBuildRequires } from "../inspect/build-requires.js";
 import { readLocalTree } from "../inspect/local-tree.js";
 import type { SdistFacts, SdistFactsLookup } from "../overrides/index.js";
-import type { Resolution } from "./index.js";
+import type { PackageBuild } from "./index.js";
+import type { NixSystem } from "./target.js";
 
 /**
  * Reads the pyproject.toml of every local tree the resolution builds (the
@@ -9,10 +10,10 @@ import type { Resolution } from "./index.js";
  * its build requirements and version come from disk, online or offline, and
  * whatever --no-inspect says (reading a file on disk runs no one's code).
  */
-export function readLocalTrees(resolution: Resolution, warnings: string[]): SdistFactsLookup {
+export function readLocalTrees(packages: ReadonlyMap<string, ReadonlyMap<NixSystem, PackageBuild>>, warnings: string[]): SdistFactsLookup {
   const facts = new Map<string, SdistFacts>();
   const unknown = new Set<string>();
-  for (const [name, builds] of resolution.packages) {
+  for (const [name, builds] of packages) {
     for (const b of builds.values()) {
       const key = `${name} ${b.version}`;
       if (b.source.kind !== "path" || b.source.format !== "directory" || facts.has(key)) continue;
@@ -26,6 +27,7 @@ export function readLocalTrees(resolution: Resolution, warnings: string[]): Sdis
         ...(mapped && mapped.pinned.length > 0 ? { relaxBuildPins: true } : {}),
         ...(tree.version !== undefined ? { version: tree.version } : {}),
         ...(tree.versionEnv !== undefined ? { versionEnv: tree.versionEnv } : {}),
+        ...(tree.versionPlugin !== undefined ? { versionPlugin: tree.versionPlugin } : {}),
         nativeSources: false,
       });
     }

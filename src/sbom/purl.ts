@@ -7,8 +7,10 @@
  * through packageurl-js, whose load alone (an Intl.Collator) costs a cached
  * run 10 ms; the tests check both agree.
  */
-export function pypiPurl(name: string, version: string): string {
+export function pypiPurl(name: string, version?: string): string {
   const purlName = encodeURIComponent(name.toLowerCase().replaceAll("_", "-"));
+  // The purl spec makes the version optional: none rather than a made-up one.
+  if (version === undefined) return `pkg:pypi/${purlName}`;
   const purlVersion = encodeURIComponent(version).replaceAll("%3A", ":").replaceAll("%2B", "+");
   return `pkg:pypi/${purlName}@${purlVersion}`;
 }

@@ -9,7 +9,6 @@ export PATH=/usr/bin:/bin
 export SOURCE_DATE_EPOCH=315532800 # as nixpkgs (1980-01-01: zip files cannot go earlier)
 # nixpkgs' pkg-config looks in PKG_CONFIG_PATH only (the inputs'), never in /usr: so does Debian's here.
 export PKG_CONFIG_LIBDIR=/var/empty
-cd "$NIX_BUILD_TOP"
 
 # runHook NAME: evaluate the string attribute NAME, then call each function in NAMEHooks
 # (nixpkgs keeps NAMEHooks as a bash array; here a space-separated list of function names).
@@ -187,4 +186,8 @@ genericBuild() {
     done
 }
 
-genericBuild
+# As nixpkgs: nix-shell sources $stdenv/setup for the inputs and hooks, and runs no phase.
+if [ -z "${IN_NIX_SHELL-}" ]; then
+    cd "$NIX_BUILD_TOP"
+    genericBuild
+fi

@@ -10,6 +10,14 @@ let
     isAarch64 = lib.elem system lib.platforms.aarch64;
   };
 
+  # $stdenv/setup, as nixpkgs' stdenv derivation holds it (builds run setup.sh directly).
+  setup = derivation {
+    name = "stdenv-setup";
+    inherit system;
+    builder = "/bin/sh";
+    args = [ "-c" "/bin/mkdir \"$out\" && /bin/cp ${./setup.sh} \"$out/setup\"" ];
+  };
+
   # mkDerivation accepts attributes or `finalAttrs: { ... }`.
   # Simplification: `finalAttrs` is the function's own result plus `finalPackage`; nixpkgs also
   # folds in defaults and overrideAttrs layers.
@@ -26,6 +34,8 @@ let
         outputs = attrs.outputs or [ "out" ];
         builder = "/bin/sh";
         args = [ ./setup.sh ];
+        # What nix-shell sources (`$stdenv/setup`), as in nixpkgs.
+        stdenv = setup;
         nativeBuildInputs = deps "nativeBuildInputs";
         buildInputs = deps "buildInputs";
         propagatedBuildInputs = deps "propagatedBuildInputs";
@@ -58,8 +68,7 @@ let
 
   # nixpkgs' runCommand, writeText, makeSetupHook, mkShell, reduced.
   runCommand = name: env: buildCommand:
-    mkDerivation ({ inherit name buildCommand; } // removeAttrs env [ "passthru" "meta" ]
-      // { passthru = env.passthru or { }; });
+    mkDerivation ({ inherit name buildCommand; } // env);
   writeText = name: text:
     runCommand name { inherit text; } ''printf '%s' "$text" > "$out"'';
   # makeSetupHook { name; propagatedBuildInputs; substitutions; } script: a package whose

@@ -141,8 +141,7 @@ let
       # python.withPackages / python.buildEnv (nixpkgs' wrapper.nix): a real env whose
       # site-packages links every listed package and its propagated closure, and whose
       # bin/python* are wrappers that run the interpreter with NIX_PYTHONPATH set (read by
-      # nix-site.py, as nixpkgs' sitecustomize.py). Programs of the packages are linked into bin/
-      # unwrapped (nixpkgs wraps them).
+      # nix-site.py, as nixpkgs' sitecustomize.py), as are the packages' programs in bin/.
       mkEnv = { extraLibs ? [ ], ignoreCollisions ? false, postBuild ? "", makeWrapperArgs ? [ ], ... }:
         let
           modules = mk.requiredPythonModules extraLibs;
@@ -170,6 +169,19 @@ let
               for p in $pythonPaths; do
                 if [ -d "$p/${sitePackages}" ]; then linkTree "$p/${sitePackages}" "$sp"; fi
                 if [ -d "$p/bin" ]; then linkTree "$p/bin" "$out/bin"; fi
+              done
+              # As wrapper.nix's postBuild: each program of the packages runs with this env's
+              # NIX_PYTHONPATH, prefix and executable (a makeWrapper --set wrapper there).
+              for prg in "$out"/bin/*; do
+                if [ -L "$prg" ] && [ -f "$prg" ] && [ -x "$prg" ]; then
+                  target="$(readlink "$prg")"
+                  rm "$prg"
+                  printf '%s\n' '#!/bin/sh' \
+                    "export NIX_PYTHONPREFIX='$out' NIX_PYTHONEXECUTABLE='$out/bin/${executable}'" \
+                    "export NIX_PYTHONPATH='$sp' PYTHONNOUSERSITE=true" \
+                    "exec '$target' \"\$@\"" > "$prg"
+                  chmod +x "$prg"
+                fi
               done
               for prog in python python3 ${executable}; do
                 rm -f "$out/bin/$prog"

@@ -121,11 +121,18 @@
         '';
       };
 
-      # Each example's environment: evaluated by `nix flake check --no-build`, built by `nix flake check`.
+      # Each example's environment, and the app of each that is a project: evaluated by
+      # `nix flake check --no-build`, built by `nix flake check`.
       checks = forAllSystems (
         pkgs:
-        lib.mapAttrs (_: generated: (self.lib.mkPythonSet { inherit pkgs generated; }).env) (
-          examplesFor pkgs.stdenv.hostPlatform.system
+        lib.foldr (a: b: a // b) { } (
+          lib.mapAttrsToList (
+            name: generated:
+            let
+              set = self.lib.mkPythonSet { inherit pkgs generated; };
+            in
+            { ${name} = set.env; } // lib.optionalAttrs (set ? app) { "${name}-app" = set.app; }
+          ) (examplesFor pkgs.stdenv.hostPlatform.system)
         )
         // lib.optionalAttrs (canBuildCli pkgs) { lock2nix = self.packages.${pkgs.stdenv.hostPlatform.system}.default; }
       );

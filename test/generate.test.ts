@@ -217,7 +217,7 @@ describe("local path dependencies", () => {
     // Outside the lock's folder: allowed by --allow-path (or a lock2nix.yaml at the top).
     const libs = join(lockDir, "..", "..", "libs");
     const { nix } = await gen({ path: lockDir, output: join(lockDir, "nix", "lock.nix"), python: "3.11", allowPaths: [libs] });
-    expect(nix).toContain('src = ./. + "/../../../libs/localdep";');
+    expect(nix).toContain('src = localSource "localdep" (./. + "/../../../libs/localdep");');
     const viaRoot = await gen({ path: lockDir, output: join(lockDir, "nix", "lock.nix"), python: "3.11", projectRoot: join(lockDir, "..", "..") });
     expect(viaRoot.nix).toBe(nix);
   });

@@ -152,9 +152,29 @@ describe("local trees are read, not guessed", () => {
     expect(a).toContain('purl = "pkg:pypi/lib-a@2.0.1";');
     const b = derivationOf(result.nix, "lib-b");
     expect(b).toContain("build-system = [ pythonPackages.pdm-backend ];");
-    expect(b).toContain('UV_DYNAMIC_VERSIONING_BYPASS = "0";');
+    // Not a checkout: the version git would give is unknown, and the derivation says so rather than guess.
+    expect(b).toContain('version = throw "lock2nix: the version of lib-b is computed by uv-dynamic-versioning from git');
+    expect(b).not.toContain("UV_DYNAMIC_VERSIONING_BYPASS");
+    expect(b).toContain('purl = "pkg:pypi/lib-b";');
     expect(result.nix).not.toContain("fell back");
     expect(result.warnings.join("\n")).toContain("lib-b (uv-dynamic-versioning)");
+
+    // In a checkout, the version is what the plugin computes from `git describe`, and the plugin is told it.
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" } }).trim();
+    git("init", "-q");
+    git("add", "-A");
+    git("commit", "-qm", "one");
+    git("tag", "v1.4.0");
+    const tagged = derivationOf((await generate({ path: dir, output: join(dir, "lock.nix"), python: "3.11", systems: ["x86_64-linux"], cacheDir: tempDir(), offline: true, inspect: false })).nix, "lib-b");
+    expect(tagged).toContain('version = "1.4.0";');
+    expect(tagged).toContain('UV_DYNAMIC_VERSIONING_BYPASS = "1.4.0";');
+    writeFileSync(join(dir, "packages", "lib-b", "README"), "more\n");
+    git("add", "-A");
+    git("commit", "-qm", "two");
+    const commit = git("rev-parse", "--short=7", "HEAD");
+    const after = derivationOf((await generate({ path: dir, output: join(dir, "lock.nix"), python: "3.11", systems: ["x86_64-linux"], cacheDir: tempDir(), offline: true, inspect: false })).nix, "lib-b");
+    // dunamai's pep440 style without bump, as uv-dynamic-versioning defaults to.
+    expect(after).toContain(`version = "1.4.0.post1.dev0+${commit}";`);
   });
 
   it.skipIf(SHARED_SKIP_REASON)("gives the corpus' uv-pydantic-ai workspace members hatchling from disk", async () => {
@@ -162,10 +182,32 @@ describe("local trees are read, not guessed", () => {
     for (const member of ["pydantic-ai-slim", "pydantic-evals", "pydantic-graph"]) {
       const drv = derivationOf(result.nix, member);
       expect(drv, member).toContain("build-system = [ pythonPackages.hatchling ];");
-      // Their version comes from git (uv-dynamic-versioning), which neither the lock nor the tree records.
-      expect(drv, member).toContain("UV_DYNAMIC_VERSIONING_BYPASS");
+      // Their version comes from git (uv-dynamic-versioning), which the corpus copy has not: no made-up one.
+      expect(drv, member).toContain(`version = throw "lock2nix: the version of ${member} is computed by uv-dynamic-versioning from git`);
     }
     expect(result.warnings.join("\n")).toMatch(/pydantic-ai-slim \(uv-dynamic-versioning\)/);
+  });
+
+  it.skipIf(SHARED_SKIP_REASON)("gives uv-pydantic-ai's members the version git gives in a checkout (bump = true, as they configure it)", async () => {
+    const dir = tempDir();
+    cpSync(join(CORPUS, "uv-pydantic-ai"), dir, { recursive: true });
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" } }).trim();
+    git("init", "-q");
+    git("add", "-A");
+    git("commit", "-qm", "release");
+    git("tag", "v1.9.2");
+    writeFileSync(join(dir, "NEWS"), "after the release\n");
+    git("add", "-A");
+    git("commit", "-qm", "next");
+    const commit = git("rev-parse", "--short=7", "HEAD");
+    const result = await generate({ path: dir, output: join(dir, "lock.nix"), systems: ["x86_64-linux"], cacheDir: tempDir(), offline: true });
+    // (clai and the examples are members no one depends on: left out, as `uv sync` without --all-packages does.)
+    for (const member of ["pydantic-ai", "pydantic-ai-slim", "pydantic-evals", "pydantic-graph"]) {
+      const drv = derivationOf(result.nix, member);
+      expect(drv, member).toContain("build-system = [ pythonPackages.hatchling ];");
+      expect(drv, member).toContain(`version = "1.9.3.dev1+${commit}";`);
+      expect(drv, member).toContain(`UV_DYNAMIC_VERSIONING_BYPASS = "1.9.3.dev1+${commit}";`);
+    }
   });
 });
 

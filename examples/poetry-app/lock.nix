@@ -78,6 +78,18 @@ let
         purl = "pkg:pypi/idna@3.13";
       };
     };
+    poetry-app = buildPythonPackage {
+      pname = "poetry-app";
+      version = "0.1.0";
+      pyproject = true;
+      src = localSource "poetry-app" (./. + "/");
+      build-system = [ pythonPackages.poetry-core ];
+      pypaBuildFlags = [ "--skip-dependency-check" ];
+      dependencies = [ final.requests ];
+      passthru = {
+        purl = "pkg:pypi/poetry-app@0.1.0";
+      };
+    };
     requests = buildPythonPackage {
       pname = "requests";
       version = "2.33.1";
@@ -130,9 +142,136 @@ let
       "urllib3"
     ];
   };
+
+  # A local tree without what is not source (VCS data, virtualenvs, caches, egg-info,
+  # nix-build's result links, the generated file): none of it enters the store or changes the hash.
+  localSource =
+    name: path:
+    builtins.path {
+      name = "${name}-source";
+      inherit path;
+      filter =
+        p: type:
+        let
+          b = baseNameOf p;
+        in
+        !(
+          builtins.elem b [
+            ".git"
+            ".hg"
+            ".svn"
+            ".venv"
+            ".direnv"
+            "__pycache__"
+            ".pytest_cache"
+            ".mypy_cache"
+            ".ruff_cache"
+            ".tox"
+            ".nox"
+            "lock.nix"
+          ]
+          || (type == "symlink" && lib.hasPrefix "result" b)
+          || lib.hasSuffix ".egg-info" b
+        );
+    };
+
+
+  # The project itself, as lock2nix read it from its pyproject.toml files.
+  project = {
+    name = "poetry-app";
+    generatedFile = "lock.nix";
+    scripts = [
+      {
+        name = "poetry-app";
+        module = "poetry_app";
+        object = "main";
+        call = "main";
+      }
+    ];
+    editableScripts = [
+      {
+        name = "poetry-app";
+        module = "poetry_app";
+        object = "main";
+        call = "main";
+      }
+    ];
+    editable = [ "" ];
+  };
+
+  # Each entry point as a script running it with `python`, as pip's console-script wrappers do.
+  writeEntryPoints =
+    python: scripts:
+    lib.concatMapStrings (s: ''
+      printf '%s\n' '#!/bin/sh' ${
+        lib.escapeShellArg "exec ${python} -c 'import sys; from ${s.module} import ${s.object}; sys.exit(${s.call}())' \"$@\""
+      } > "$out/bin/${s.name}"
+      chmod +x "$out/bin/${s.name}"
+    '') scripts;
+
+  # The project's working trees on the import path, found where the shell starts (the folder
+  # holding this file, or $LOCK2NIX_PROJECT_ROOT), so no path of this checkout enters the store.
+  editableHook = ''
+    lock2nix_root="''${LOCK2NIX_PROJECT_ROOT:-}"
+    if [ -z "$lock2nix_root" ]; then
+      lock2nix_dir="$PWD"
+      while [ "$lock2nix_dir" != / ] && [ ! -e "$lock2nix_dir"/${lib.escapeShellArg project.generatedFile} ]; do
+        lock2nix_dir="$(dirname "$lock2nix_dir")"
+      done
+      if [ -e "$lock2nix_dir"/${lib.escapeShellArg project.generatedFile} ]; then lock2nix_root="$lock2nix_dir"; fi
+    fi
+    if [ -z "$lock2nix_root" ]; then
+      echo "lock2nix: no ${project.generatedFile} in $PWD or a folder above it, so the project is not importable editable; start the shell inside the project or set LOCK2NIX_PROJECT_ROOT" >&2
+    else
+      export LOCK2NIX_PROJECT_ROOT="$lock2nix_root"
+      ${lib.concatMapStrings (p: ''
+        export PYTHONPATH="$lock2nix_root"${lib.escapeShellArg p}"''${PYTHONPATH:+:$PYTHONPATH}"
+      '') project.editable}
+    fi
+  '';
+
+  # The group's environment without the project's own trees (they are imported from the working
+  # tree instead), and the project's scripts running with it.
+  devShellFor =
+    group:
+    let
+      env = devEnvs.${group};
+    in
+    pkgs.mkShell {
+      packages = [
+        env
+        (pkgs.runCommand "${project.name}-editable-scripts" { } ''
+          mkdir -p "$out/bin"
+          ${writeEntryPoints "${env}/bin/python" project.editableScripts}
+        '')
+      ];
+      shellHook = editableHook;
+    };
+
+  devEnvs = {
+    main = withPackages [
+      "certifi"
+      "charset-normalizer"
+      "idna"
+      "requests"
+      "urllib3"
+    ];
+  };
+
+  appEnv = withPackages [ "poetry-app" ];
 in
 {
   inherit packages envs;
   python = checkedPython;
   env = envs.main;
+  # The project's own scripts, each running with the locked environment.
+  app = pkgs.runCommand "${packages.poetry-app.pname}-${packages.poetry-app.version}" { meta.mainProgram = "poetry-app"; } ''
+    mkdir -p "$out/bin"
+    ${lib.concatMapStrings (s: ''
+      test -x ${appEnv}/bin/${s.name} || { echo "lock2nix: the project installs no script ${s.name}" >&2; exit 1; }
+      ln -s ${appEnv}/bin/${s.name} "$out/bin/${s.name}"
+    '') project.scripts}
+  '';
+  devShells = lib.genAttrs [ "main" ] devShellFor;
+  devShell = devShellFor "main";
 }

@@ -16,6 +16,7 @@
       lock2nix,
     }:
     let
+      inherit (nixpkgs) lib;
       # The systems lock.nix was generated for (lock2nix's default: all four).
       systems = [
         "x86_64-linux"
@@ -23,10 +24,11 @@
         "x86_64-darwin"
         "aarch64-darwin"
       ];
-      forAllSystems = f: nixpkgs.lib.genAttrs systems (system: f nixpkgs.legacyPackages.${system});
+      forAllSystems = f: lib.genAttrs systems (system: f nixpkgs.legacyPackages.${system});
 
-      # lock.nix is written by `lock2nix generate . -o lock.nix`; run it again when the lock changes
-      # (`lock2nix generate . -o lock.nix --check` in CI says when that was forgotten).
+      # lock.nix is written by `lock2nix generate . -o lock.nix` (add --checks for `checks`); run it
+      # again when the lock changes (`lock2nix generate . -o lock.nix --check` in CI says when that
+      # was forgotten).
       pythonSet =
         pkgs:
         lock2nix.lib.mkPythonSet {
@@ -37,22 +39,56 @@
           #   lxml = prev.lxml.overridePythonAttrs (old: { buildInputs = [ pkgs.libxml2 pkgs.libxslt ]; });
           # };
         };
+      # A lock with no project beside it (a requirements file) has no app: its environment stands in.
+      appOf = set: set.app or set.env;
     in
     {
-      # `nix build`: an interpreter with every locked package of the main group (./result/bin/python).
-      packages = forAllSystems (pkgs: {
-        default = (pythonSet pkgs).env;
-      });
+      # `nix build`: the project's scripts, each running with the locked environment (./result/bin).
+      # A container image of it on Linux: `nix build .#image && docker load < result`.
+      packages = forAllSystems (
+        pkgs:
+        let
+          app = appOf (pythonSet pkgs);
+        in
+        {
+          default = app;
+        }
+        // lib.optionalAttrs (pkgs.stdenv.hostPlatform.isLinux && app ? meta.mainProgram) {
+          image = pkgs.dockerTools.buildLayeredImage {
+            name = app.meta.mainProgram;
+            contents = [ app ];
+            config.Cmd = [ "${app}/bin/${app.meta.mainProgram}" ];
+          };
+        }
+      );
 
-      # `nix develop`: a shell with that environment. Other groups: (pythonSet pkgs).envs.dev, ...
+      # `nix run`: the project's main script.
+      apps = forAllSystems (
+        pkgs:
+        let
+          app = appOf (pythonSet pkgs);
+        in
+        lib.optionalAttrs (app ? meta.mainProgram) {
+          default = {
+            type = "app";
+            program = "${app}/bin/${app.meta.mainProgram}";
+          };
+        }
+      );
+
+      # `nix develop`: the dev group's environment with the project imported editable from the
+      # working tree (start it inside the project); other groups: (pythonSet pkgs).devShells.<group>.
       devShells = forAllSystems (
         pkgs:
         let
-          env = (pythonSet pkgs).env;
+          set = pythonSet pkgs;
         in
         {
-          default = env.env or (pkgs.mkShell { packages = [ env ]; });
+          default = set.devShell or (set.env.env or (pkgs.mkShell { packages = [ set.env ]; }));
         }
       );
+
+      # `nix flake check`: the project's tests in the sandbox, when lock.nix was generated with --checks.
+      checks = forAllSystems (pkgs: lib.optionalAttrs ((pythonSet pkgs) ? checks) { default = (pythonSet pkgs).checks; });
     };
 }

@@ -52,7 +52,8 @@ describe("help <command>", () => {
 describe("- for standard output", () => {
   it("generate -o - prints the Nix, sbom -o - the SBOM, audit -o - the report; no file named -", async () => {
     const cwd = process.cwd();
-    process.chdir(tempDir());
+    // In the example's folder, so the printed file's relative paths are the committed one's.
+    process.chdir(EXAMPLE);
     try {
       const nix = await run(["generate", EXAMPLE, "-o", "-", "--offline", "--no-audit"]);
       expect(nix.code, nix.stderr).toBe(0);

@@ -1,7 +1,7 @@
 // The CLI as users run it: `npm run build`, then bin/lock2nix.js loading the
 // bundle (dist/lock2nix.cjs) through V8's code cache, with the run memo.
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { VERSION } from "../../src/version.js";
@@ -24,8 +24,11 @@ describe("the built CLI", () => {
 
   it("writes the example's committed output, and answers a second run from its caches", () => {
     const cacheHome = tempDir();
-    const out = join(tempDir(), "lock.nix");
-    const args = ["generate", "examples/poetry-app", "-o", out, "--offline", "--quiet"];
+    // A copy of the example, written beside its lock as the committed file is (the project's tree is a relative path).
+    const copy = tempDir();
+    cpSync(join(ROOT, "examples", "poetry-app"), copy, { recursive: true });
+    const out = join(copy, "lock.nix");
+    const args = ["generate", copy, "-o", out, "--offline", "--quiet"];
     cli(args, cacheHome);
     const committed = readFileSync(join(ROOT, "examples", "poetry-app", "lock.nix"), "utf8");
     expect(readFileSync(out, "utf8")).toBe(committed);

@@ -97,10 +97,12 @@ describe.skipIf(NIX_SKIP_REASON)("the flake, against the stand-in for nixpkgs", 
     expect(Object.keys(show["checks"] ?? {}).sort()).toEqual(SYSTEMS);
     for (const system of SYSTEMS) {
       const checks = show["checks"]?.[system] ?? {};
-      const expected = ["monorepo-api", "monorepo-report", "pip-app", "poetry-app", ...(system.endsWith("-linux") ? ["monorepo-worker"] : [])];
+      const expected = ["monorepo-api", "monorepo-api-app", "monorepo-report", "pip-app", "poetry-app", "poetry-app-app", ...(system.endsWith("-linux") ? ["monorepo-worker"] : [])];
       expect(Object.keys(checks).sort()).toEqual(expected.sort());
       expect(checks["poetry-app"]).toEqual({ type: "derivation", name: "python3-3.14.0-env" });
       expect(checks["monorepo-api"]).toEqual({ type: "derivation", name: "python3-3.12.0-env" });
+      // An example that is a project: its app too.
+      expect(checks["poetry-app-app"]).toEqual({ type: "derivation", name: "poetry-app-0.1.0" });
       // The stand-in has no buildNpmPackage: the CLI's package and app are left out, nothing fails.
       expect(show["packages"]?.[system]).toEqual({});
       expect(show["apps"]?.[system]).toEqual({});
@@ -143,7 +145,10 @@ describe.skipIf(NIX_SKIP_REASON)("the flake, against the stand-in for nixpkgs", 
     const evalJson = (body: string) =>
       JSON.parse(execFileSync("nix-instantiate", ["--eval", "--strict", "--json", "--expr", expr(body)], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }));
     expect(evalJson(`(flake.lib.mkPythonSet { inherit pkgs generated; }).python.pythonVersion`)).toBe("3.12");
-    expect(evalJson(`builtins.attrNames (flake.lib.mkPythonSet { inherit pkgs generated; }).packages`)).toEqual(["packaging", "typing-extensions"]);
+    expect(evalJson(`builtins.attrNames (flake.lib.mkPythonSet { inherit pkgs generated; }).packages`)).toEqual(["api", "packaging", "typing-extensions"]);
+    // The project's own outputs: its script as the app, an editable dev shell per group.
+    expect(evalJson(`(flake.lib.mkPythonSet { inherit pkgs generated; }).app.meta.mainProgram`)).toBe("api");
+    expect(evalJson(`builtins.attrNames (flake.lib.mkPythonSet { inherit pkgs generated; }).devShells`)).toEqual(["main"]);
     // An imported file works as well as its path; `overrides` extends the package set.
     expect(
       evalJson(`(flake.lib.mkPythonSet { inherit pkgs; generated = import generated; overrides = final: prev: { extra = prev.packaging.version; }; }).packages.extra`),
@@ -170,16 +175,25 @@ describe.skipIf(NIX_SKIP_REASON)("the flake template", () => {
     const project = tempDir("lock2nix-template-");
     nix(project, "flake", "init", "-t", `git+file://${repo}#default`);
     expect(readdirSync(project).sort()).toEqual(["README.md", "flake.nix"]);
-    const { nix: text } = await generate({ path: join(ROOT, "examples", "poetry-app"), output: join(project, "lock.nix"), offline: true, cacheDir: tempDir() });
+    // The example project itself beside the template, as a user's project would be.
+    for (const f of ["pyproject.toml", "poetry.lock", "poetry_app"]) cpSync(join(ROOT, "examples", "poetry-app", f), join(project, f), { recursive: true });
+    const { nix: text } = await generate({ path: project, output: join(project, "lock.nix"), offline: true, cacheDir: tempDir() });
     writeFileSync(join(project, "lock.nix"), text);
     gitRepo(project);
 
     const inputs = ["--override-input", "nixpkgs", `path:${STAND_IN}`, "--override-input", "lock2nix", `git+file://${repo}`];
     const show = JSON.parse(nix(project, "flake", "show", "--json", ...inputs)) as ShowJson;
     for (const system of SYSTEMS) {
-      expect(show["packages"]?.[system]).toEqual({ default: { type: "derivation", name: "python3-3.14.0-env" } });
-      expect(show["devShells"]?.[system]).toEqual({ default: { type: "derivation", name: "interactive-python3-3.14.0-environment" } });
+      expect(show["packages"]?.[system]).toEqual({
+        default: { type: "derivation", name: "poetry-app-0.1.0" },
+        // The container image of the app, on Linux only.
+        ...(system.endsWith("-linux") ? { image: { type: "derivation", name: "poetry-app.tar.gz" } } : {}),
+      });
+      expect(show["apps"]?.[system]).toEqual({ default: { type: "app" } });
+      expect(show["devShells"]?.[system]).toEqual({ default: { type: "derivation", name: "nix-shell" } });
     }
+    const program = JSON.parse(nix(project, "eval", "--json", ...inputs, ".#apps.x86_64-linux.default.program")) as string;
+    expect(program).toMatch(/^\/nix\/store\/[a-z0-9]{32}-poetry-app-0\.1\.0\/bin\/poetry-app$/);
     nix(project, "flake", "check", "--no-build", ...inputs);
   });
 });

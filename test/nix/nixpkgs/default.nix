@@ -32,6 +32,12 @@ let
         manylinux2010 = manylinux2014;
         manylinux1 = manylinux2014 ++ [ final.ncurses5 final.libxcrypt ];
       };
+      # pkgs/build-support/docker/default.nix: buildLayeredImage's interface (name, tag, contents,
+      # config) and result name (`<name>.tar.gz`); the stand-in writes the image's config, no layers.
+      dockerTools.buildLayeredImage = { name, tag ? "latest", contents ? [ ], config ? { }, ... }:
+        runCommand "${builtins.replaceStrings [ "/" ] [ "-" ] name}.tar.gz" {
+          imageConfig = builtins.toJSON { inherit name tag config; contents = map toString contents; };
+        } ''printf '%s' "$imageConfig" > "$out"'';
       pkgs = final;
       # The stand-in's own overlays can be extended like nixpkgs' (pkgs.extend / appendOverlays).
       extend = f: import ./. { inherit system config; overlays = overlays ++ [ f ]; };

@@ -82,6 +82,9 @@ let
   };
 
   # lib/systems/doubles.nix, simplified: only the four systems the stand-in knows.
+  # lib/attrsets.nix
+  mapAttrsToList = f: attrs: map (name: f name attrs.${name}) (builtins.attrNames attrs);
+
   platforms = rec {
     linux = [ "x86_64-linux" "aarch64-linux" ];
     darwin = [ "x86_64-darwin" "aarch64-darwin" ];
@@ -96,7 +99,7 @@ in
   inherit foldr take optional optionals unique toList optionalAttrs filterAttrs genAttrs
     isDerivation getDev getLib escapeShellArg escapeShellArgs concatMapStrings optionalString hasPrefix hasSuffix removePrefix fixedWidthString fix fix'
     extends composeExtensions composeManyExtensions makeExtensible makeExtensibleWithCustomName
-    makeOverridable versions platforms;
+    makeOverridable versions platforms mapAttrsToList;
   # nixpkgs' lib.fakeHash / lib.fakeSha256: hashes of 32 zero bytes, for "tell me the hash" builds.
   fakeHash = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
   fakeSha256 = "0000000000000000000000000000000000000000000000000000";

@@ -33,6 +33,21 @@ let
   onSystems = systems: lib.elem system systems;
 
   lockPackages = final: {
+    api = buildPythonPackage {
+      pname = "api";
+      version = "0.1.0";
+      pyproject = true;
+      src = localSource "api" (./. + "/");
+      build-system = [ pythonPackages.poetry-core ];
+      pypaBuildFlags = [ "--skip-dependency-check" ];
+      dependencies = [
+        final.packaging
+        final.typing-extensions
+      ];
+      passthru = {
+        purl = "pkg:pypi/api@0.1.0";
+      };
+    };
     packaging = buildPythonPackage {
       pname = "packaging";
       version = "26.2";
@@ -62,17 +77,6 @@ let
         purl = "pkg:pypi/typing-extensions@4.15.0";
       };
     };
-    api = buildPythonPackage {
-      pname = "api";
-      version = "0.1.0";
-      pyproject = true;
-      src = projectSource "api" ./. + "/";
-      build-system = [ pythonPackages.poetry-core ];
-      dependencies = [
-        final.packaging
-        final.typing-extensions
-      ];
-    };
   };
 
   packages = lib.fix (lib.extends overrides lockPackages);
@@ -86,8 +90,9 @@ let
     ];
   };
 
-  # The project's tree without what is not source: VCS data, build results, caches, this file.
-  projectSource =
+  # A local tree without what is not source (VCS data, virtualenvs, caches, egg-info,
+  # nix-build's result links, the generated file): none of it enters the store or changes the hash.
+  localSource =
     name: path:
     builtins.path {
       name = "${name}-source";
@@ -97,18 +102,120 @@ let
         let
           b = baseNameOf p;
         in
-        !(builtins.elem b [ ".git" ".venv" "__pycache__" ".pytest_cache" ".mypy_cache" ".ruff_cache" ".tox" "lock.nix" ] || lib.hasPrefix "result" b);
+        !(
+          builtins.elem b [
+            ".git"
+            ".hg"
+            ".svn"
+            ".venv"
+            ".direnv"
+            "__pycache__"
+            ".pytest_cache"
+            ".mypy_cache"
+            ".ruff_cache"
+            ".tox"
+            ".nox"
+            "lock.nix"
+          ]
+          || (type == "symlink" && lib.hasPrefix "result" b)
+          || lib.hasSuffix ".egg-info" b
+        );
     };
 
-  appEnv = withPackages [ "api" ];
 
-  devShellFor = group: pkgs.mkShell { packages = [ envs.${group} ]; shellHook = "export LOCK2NIX_PROJECT_ROOT=\"\${LOCK2NIX_PROJECT_ROOT:-$PWD}\"\nexport PYTHONPATH=\"$LOCK2NIX_PROJECT_ROOT\${PYTHONPATH:+:$PYTHONPATH}\"\nlock2nix_bin=\"$(mktemp -d)\"\nexport PATH=\"$lock2nix_bin:$PATH\""; };
+  # The project itself, as lock2nix read it from its pyproject.toml files.
+  project = {
+    name = "api";
+    generatedFile = "lock.nix";
+    scripts = [
+      {
+        name = "api";
+        module = "api";
+        object = "main";
+        call = "main";
+      }
+    ];
+    editableScripts = [
+      {
+        name = "api";
+        module = "api";
+        object = "main";
+        call = "main";
+      }
+    ];
+    editable = [ "" ];
+  };
+
+  # Each entry point as a script running it with `python`, as pip's console-script wrappers do.
+  writeEntryPoints =
+    python: scripts:
+    lib.concatMapStrings (s: ''
+      printf '%s\n' '#!/bin/sh' ${
+        lib.escapeShellArg "exec ${python} -c 'import sys; from ${s.module} import ${s.object}; sys.exit(${s.call}())' \"$@\""
+      } > "$out/bin/${s.name}"
+      chmod +x "$out/bin/${s.name}"
+    '') scripts;
+
+  # The project's working trees on the import path, found where the shell starts (the folder
+  # holding this file, or $LOCK2NIX_PROJECT_ROOT), so no path of this checkout enters the store.
+  editableHook = ''
+    lock2nix_root="''${LOCK2NIX_PROJECT_ROOT:-}"
+    if [ -z "$lock2nix_root" ]; then
+      lock2nix_dir="$PWD"
+      while [ "$lock2nix_dir" != / ] && [ ! -e "$lock2nix_dir"/${lib.escapeShellArg project.generatedFile} ]; do
+        lock2nix_dir="$(dirname "$lock2nix_dir")"
+      done
+      if [ -e "$lock2nix_dir"/${lib.escapeShellArg project.generatedFile} ]; then lock2nix_root="$lock2nix_dir"; fi
+    fi
+    if [ -z "$lock2nix_root" ]; then
+      echo "lock2nix: no ${project.generatedFile} in $PWD or a folder above it, so the project is not importable editable; start the shell inside the project or set LOCK2NIX_PROJECT_ROOT" >&2
+    else
+      export LOCK2NIX_PROJECT_ROOT="$lock2nix_root"
+      ${lib.concatMapStrings (p: ''
+        export PYTHONPATH="$lock2nix_root"${lib.escapeShellArg p}"''${PYTHONPATH:+:$PYTHONPATH}"
+      '') project.editable}
+    fi
+  '';
+
+  # The group's environment without the project's own trees (they are imported from the working
+  # tree instead), and the project's scripts running with it.
+  devShellFor =
+    group:
+    let
+      env = devEnvs.${group};
+    in
+    pkgs.mkShell {
+      packages = [
+        env
+        (pkgs.runCommand "${project.name}-editable-scripts" { } ''
+          mkdir -p "$out/bin"
+          ${writeEntryPoints "${env}/bin/python" project.editableScripts}
+        '')
+      ];
+      shellHook = editableHook;
+    };
+
+  devEnvs = {
+    main = withPackages [
+      "packaging"
+      "typing-extensions"
+    ];
+  };
+
+  appEnv = withPackages [ "api" ];
 in
 {
   inherit packages envs;
   python = checkedPython;
   env = envs.main;
-  app = appEnv;
+  # The project's own scripts, each running with the locked environment.
+  app = pkgs.runCommand "${packages.api.pname}-${packages.api.version}" { meta.mainProgram = "api"; } ''
+    mkdir -p "$out/bin"
+    ${lib.concatMapStrings (s: ''
+      test -x ${appEnv}/bin/${s.name} || { echo "lock2nix: the project installs no script ${s.name}" >&2; exit 1; }
+      ln -s ${appEnv}/bin/${s.name} "$out/bin/${s.name}"
+    '') project.scripts}
+  '';
   devShells = lib.genAttrs [ "main" ] devShellFor;
   devShell = devShellFor "main";
 }

@@ -110,13 +110,14 @@
         welcomeText = ''
           # A Python project built with lock2nix
 
-          Generate `lock.nix` from your lockfile, then build or enter the environment:
+          Generate `lock.nix` from your lockfile, then build, run or enter the project:
 
           ```sh
-          nix run github:lock2nix/lock2nix -- generate . -o lock.nix
+          nix run github:lock2nix/lock2nix -- generate . -o lock.nix --checks
           git add flake.nix lock.nix
-          nix build      # the environment: ./result/bin/python
-          nix develop    # a shell with it
+          nix build        # the project's scripts: ./result/bin
+          nix develop      # the dev group, the project editable
+          nix flake check  # its tests in the sandbox
           ```
         '';
       };

@@ -41,7 +41,8 @@ function poetryProject(names: string[], lockVersion: "1.1" | "2.0" | "2.1"): str
 
 async function generateInto(dir: string, preferWheels = false, inspect = true): Promise<string> {
   const out = join(dir, "lock.nix");
-  const { nix } = await generate({ path: dir, output: out, python: "3.11", systems: [SYSTEM], preferWheels, inspect, cacheDir: tempDir() });
+  // The locked packages only: the fixture's own project has no source tree here.
+  const { nix } = await generate({ path: dir, output: out, python: "3.11", systems: [SYSTEM], preferWheels, inspect, cacheDir: tempDir(), project: false });
   writeFileSync(out, nix);
   return out;
 }

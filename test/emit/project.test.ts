@@ -58,4 +58,26 @@ describe("the project's outputs in the generated file", () => {
     const parsed = execFileSync("nix-instantiate", ["--parse", file], { encoding: "utf8" });
     expect(parsed).toContain('"/packages/we\\"ird \\${x} \\$(touch pwned)"');
   });
+
+  it("builds a PEP 751 directory package as the project, with its version from its tree", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "pyproject.toml"), '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n[project]\nname = "hello-pylock"\nversion = "0.9.0"\n[project.scripts]\nhello-pylock = "hello_pylock:main"\n');
+    writeFileSync(join(dir, "pylock.toml"), 'lock-version = "1.0"\ncreated-by = "lock2nix-test"\nrequires-python = ">=3.8"\n\n[[packages]]\nname = "hello-pylock"\ndirectory = { path = ".", editable = true }\n');
+    const nix = await generateIn(dir);
+    expect(nix).toContain('    hello-pylock = buildPythonPackage {\n      pname = "hello-pylock";\n      version = "0.9.0";');
+    expect(nix).toContain('meta.mainProgram = "hello-pylock";');
+  });
+
+  it("takes a uv virtual root's members as the project: no root package, every member's scripts in app", async () => {
+    const dir = tempDir();
+    uvWorkspace(dir);
+    writeFileSync(join(dir, "pyproject.toml"), '[project]\nname = "ws"\nversion = "0"\nrequires-python = ">=3.8"\n[tool.uv.workspace]\nmembers = ["packages/*"]\n');
+    writeFileSync(join(dir, "packages", "lib-two", "pyproject.toml"), '[build-system]\nrequires = ["flit_core>=3.2,<4"]\nbuild-backend = "flit_core.buildapi"\n[project]\nname = "lib-two"\nversion = "0.2.0"\ndescription = "two"\n[project.scripts]\ntwo = "lib_two:two"\n');
+    writeFileSync(join(dir, "uv.lock"), 'version = 1\nrevision = 3\nrequires-python = ">=3.8"\n\n[manifest]\nmembers = ["lib-one", "lib-two", "ws"]\n\n[[package]]\nname = "lib-one"\nversion = "0.1.0"\nsource = { editable = "packages/lib-one" }\n\n[[package]]\nname = "lib-two"\nversion = "0.2.0"\nsource = { editable = "packages/lib-two" }\n\n[[package]]\nname = "ws"\nversion = "0"\nsource = { virtual = "." }\ndependencies = [\n    { name = "lib-one" },\n    { name = "lib-two" },\n]\n');
+    const nix = await generateIn(dir);
+    expect(nix).not.toContain("    ws = buildPythonPackage");
+    expect(nix).toContain("  appEnv = envs.main;");
+    expect(nix).toContain('app = pkgs.runCommand "workspace-app" { meta.mainProgram = "two"; }');
+    expect(nix).toContain('    editable = [\n      "/packages/lib-one/src"\n      "/packages/lib-two"\n    ];');
+  });
 });

@@ -58,7 +58,8 @@ describe("the npm package", () => {
     cpSync(join(ROOT, "examples", "poetry-app"), example, { recursive: true });
     const result = spawnSync(bin, ["generate", example, "-o", join(example, "lock.nix"), "--offline", "--check"], { encoding: "utf8", env });
     expect(result.status, result.stderr).toBe(0);
-    const fresh = spawnSync(bin, ["generate", example, "--offline"], { encoding: "utf8", env });
+    // Printed from the example's folder, so its relative paths are the committed file's.
+    const fresh = spawnSync(bin, ["generate", example, "--offline"], { encoding: "utf8", env, cwd: example });
     expect(fresh.status, fresh.stderr).toBe(0);
     expect(fresh.stdout).toBe(readFileSync(join(ROOT, "examples", "poetry-app", "lock.nix"), "utf8"));
   });

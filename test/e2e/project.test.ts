@@ -86,6 +86,15 @@ describe.skipIf(NIX_SKIP_REASON)("the project itself, built with the stand-in ni
     expect(shell.output.trim().split("\n").at(-1)).toBe("ws-app 11 2");
   }, 300_000);
 
+  it("pdm: the dev shell imports the src layout from the working tree", async () => {
+    const dir = tempDir("lock2nix-e2e-devshell-pdm-");
+    pdmProject(dir);
+    const file = await generateProject(dir);
+    const shell = await nixShell(file, "devShell", "hello-pdm && sed -i 's/hello from pdm/edited in place/' src/hello_pdm/__init__.py && hello-pdm", dir);
+    expect(shell.ok, shell.output).toBe(true);
+    expect(shell.output.trim().split("\n").slice(-2)).toEqual(["hello from pdm", "edited in place"]);
+  }, 300_000);
+
   it("poetry: checks runs the tests in the sandbox, and fails when one fails", async () => {
     const passing = tempDir("lock2nix-e2e-checks-");
     poetryProject(passing);

@@ -91,6 +91,11 @@ export interface RootProject {
    * (pip's --extra-index-url), in order.
    */
   indexes?: Array<{ url: string; name: string }>;
+  /**
+   * Workspace members (uv) that no group installs: still packages of the
+   * generated set, each with its own dependencies, as the lock resolves them.
+   */
+  members?: Dependency[];
   /** Sets of the project's extras and groups that cannot be installed together (uv's `conflicts`). */
   conflicts?: Array<Array<{ kind: "extra" | "group"; name: string }>>;
 }

@@ -201,8 +201,8 @@ describe("local trees are read, not guessed", () => {
     git("commit", "-qm", "next");
     const commit = git("rev-parse", "--short=7", "HEAD");
     const result = await generate({ path: dir, output: join(dir, "lock.nix"), systems: ["x86_64-linux"], cacheDir: tempDir(), offline: true });
-    // (clai and the examples are members no one depends on: left out, as `uv sync` without --all-packages does.)
-    for (const member of ["pydantic-ai", "pydantic-ai-slim", "pydantic-evals", "pydantic-graph"]) {
+    // clai and the examples are members no group installs: packages of the set all the same.
+    for (const member of ["pydantic-ai", "pydantic-ai-slim", "pydantic-evals", "pydantic-graph", "clai", "pydantic-ai-examples"]) {
       const drv = derivationOf(result.nix, member);
       expect(drv, member).toContain("build-system = [ pythonPackages.hatchling ];");
       expect(drv, member).toContain(`version = "1.9.3.dev1+${commit}";`);

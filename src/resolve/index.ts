@@ -143,6 +143,8 @@ function walkTarget(lock: Lock, target: Target, groups: string[], rootExtras: st
     }
     roots.set(group, [...new Set(names)].sort());
   }
+  // Workspace members no group installs: in the set (with what they need), in no environment.
+  for (const dep of lock.root.members ?? []) queue.push({ dep, from: "the workspace" });
 
   const who = (from: string | LockedPackage) => (typeof from === "string" ? from : `${from.name} ${from.version}`);
   const choose = (dep: Dependency, from: string | LockedPackage): LockedPackage | undefined => {

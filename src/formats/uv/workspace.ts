@@ -181,6 +181,9 @@ export function readWorkspace(
   add(root.groups, DEFAULT_GROUP, converter.dependencies(manifest.main, {}));
   for (const [group, deps] of Object.entries(manifest.groups)) add(root.groups, group, converter.dependencies(deps, {}));
 
+  // Every member is a package of the set, whether or not a group installs it (`uv sync --all-packages`).
+  const built = members.filter((m) => m !== rootPackage && m.source.kind !== "virtual");
+  if (built.length > 0) root.members = built.map((m) => ({ name: m.name, extras: [] }));
   const memberSet = new Set<UvPackage>([...members, ...(rootPackage ? [rootPackage] : [])]);
   const ignored = packages.filter((p) => !memberSet.has(p) && Object.keys(p.dev).length > 0).map((p) => p.name);
   if (ignored.length > 0) {

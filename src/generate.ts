@@ -14,7 +14,8 @@ import { resolveLock, type Resolution, type ResolveOptions } from "./resolve/ind
 import { choosePythonFor, pythonChoiceNote, type PythonChoice } from "./resolve/python-choice.js";
 import { inspectSources } from "./resolve/inspect-sources.js";
 import { readLocalTrees } from "./resolve/local-trees.js";
-import { locateArtifacts, nameArtifactsByHash } from "./resolve/locate.js";
+import { indexSettings, locateArtifacts, nameArtifactsByHash } from "./resolve/locate.js";
+import { redirectRecord, type IndexRedirect } from "./index/redirect.js";
 import { defaultLibrary, libraryFingerprint, loadUserFiles, overrideWarnings, type OverrideSet, type SdistFactsLookup, type SourceBuildRef } from "./overrides/index.js";
 import { choosePython, NIX_SYSTEMS, type NixSystem } from "./resolve/target.js";
 import { RunMemo } from "./run-memo.js";
@@ -36,6 +37,8 @@ export interface GenerateOptions {
   offline?: boolean;
   /** Replaces PyPI for every package the lock assigns to it (pip's --index-url); default $PIP_INDEX_URL. */
   indexUrl?: string;
+  /** `--index NAME=URL`: indexes the lock names (by name or URL) asked at another URL. */
+  indexes?: IndexRedirect[];
   /** Index lookups at once (default 16). */
   jobs?: number;
   /** Default $XDG_CACHE_HOME/lock2nix. */
@@ -99,7 +102,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       onLookup: () => options.onProgress?.(++done, total()),
     });
   const warnings: string[] = [];
-  const ctx = { client: memo.releasesVia(client, offline), settings: indexUrl ? { indexUrl } : {}, offline, warnings, http, cacheDir };
+  const ctx = { client: memo.releasesVia(client, offline), settings: indexSettings(indexUrl, options.indexes), offline, warnings, http, cacheDir };
   try {
     const resolveOptions = {
       ...(options.systems ? { systems: options.systems } : {}),
@@ -197,7 +200,7 @@ export function scopeOf(options: Pick<GenerateOptions, "projectRoot" | "allowPat
  */
 export function recordedOptionsFor(
   lock: Lock,
-  options: Pick<GenerateOptions, "python" | "systems" | "groups" | "extras" | "preferWheels" | "indexUrl" | "overrides" | "projectRoot" | "allowPaths">,
+  options: Pick<GenerateOptions, "python" | "systems" | "groups" | "extras" | "preferWheels" | "indexUrl" | "indexes" | "overrides" | "projectRoot" | "allowPaths">,
 ): Record<string, string> {
   const indexUrl = options.indexUrl ?? (process.env["PIP_INDEX_URL"] || undefined);
   return {
@@ -207,6 +210,7 @@ export function recordedOptionsFor(
     extras: [...(options.extras ?? [])].sort().join(" ") || "none",
     artifacts: options.preferWheels ? "prefer-wheels" : "prefer-sdists",
     ...(indexUrl ? { "index-url": redactUrl(indexUrl) } : {}),
+    ...(options.indexes?.length ? { indexes: redirectRecord(options.indexes) } : {}),
     ...(options.overrides?.length ? { overrides: userOverrideRecord(options.overrides) } : {}),
     "override-library": libraryFingerprint(),
   };

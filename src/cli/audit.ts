@@ -7,6 +7,7 @@ import { refuseInputAsOutput, writeOutput } from "../outputs.js";
 import { decodeText } from "../fs.js";
 import { redact } from "../redact.js";
 import type { FormatId } from "../model.js";
+import { parseIndexRedirect } from "../index/redirect.js";
 import { COMMON_OPTIONS, type Command, type Io, useColor } from "./common.js";
 import { outputFile, parseCommandArgs, type OptionSpecs } from "./args.js";
 
@@ -32,6 +33,8 @@ Options:
       --osv-url URL     the OSV API to ask (default: $LOCK2NIX_OSV_URL, else https://api.osv.dev)
       --osv-db DIR      match against an OSV export folder (the unzipped PyPI all.zip) instead
       --index-url URL   use this index instead of PyPI, as generate does (default: $PIP_INDEX_URL)
+      --index NAME=URL  ask URL in place of the index the lock names NAME (or whose URL is
+                        NAME), e.g. a mirror; repeatable (pypi=URL replaces PyPI)
       --prefer-wheels   judge build risk as generate --prefer-wheels builds
       --jobs N          index requests at once (default 16)
   -q, --quiet           print the report and errors only
@@ -53,6 +56,7 @@ const OPTIONS = {
   "osv-url": { type: "string" },
   "osv-db": { type: "string" },
   "index-url": { type: "string" },
+  index: { type: "string", multiple: true },
   "prefer-wheels": { type: "boolean" },
   jobs: { type: "string" },
   ...COMMON_OPTIONS,
@@ -93,6 +97,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   for (const [flag, url] of [["--osv-url", values["osv-url"]], ["--index-url", values["index-url"]]] as const) {
     if (url !== undefined && !/^https?:\/\//.test(url)) throw new UsageError(`${flag} ${url}: expected an http(s) URL`);
   }
+  const indexes = values.index?.map((text) => parseIndexRedirect(text));
   const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 256)) {
     throw new UsageError(`--jobs ${values.jobs}: expected a whole number from 1 to 256`);
@@ -108,6 +113,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     ...(values["osv-url"] ? { osvUrl: values["osv-url"] } : {}),
     ...(values["osv-db"] ? { osvDb: values["osv-db"] } : {}),
     ...(values["index-url"] ? { indexUrl: values["index-url"] } : {}),
+    ...(indexes?.length ? { indexes } : {}),
     preferWheels: values["prefer-wheels"] ?? false,
     ...(jobs ? { jobs } : {}),
   });

@@ -1,6 +1,7 @@
 import { UsageError } from "../errors.js";
 import { formats } from "../formats/index.js";
 import type { FormatId } from "../model.js";
+import { parseIndexRedirect, type IndexRedirect } from "../index/redirect.js";
 import { isNixSystem, NIX_SYSTEMS, type NixSystem } from "../resolve/target.js";
 
 export interface Io {
@@ -38,6 +39,7 @@ export const TARGET_OPTIONS = {
   "prefer-wheels": { type: "boolean" },
   offline: { type: "boolean" },
   "index-url": { type: "string" },
+  index: { type: "string", multiple: true },
   jobs: { type: "string" },
 } as const;
 
@@ -53,6 +55,7 @@ export interface TargetValues {
   extras?: string[] | undefined;
   jobs?: string | undefined;
   "index-url"?: string | undefined;
+  index?: string[] | undefined;
 }
 
 /** Checks the shared options; wrong ones are usage errors (exit 2). */
@@ -63,6 +66,7 @@ export function checkTargetOptions(values: TargetValues): {
   extras?: string[];
   jobs?: number;
   indexUrl?: string;
+  indexes?: IndexRedirect[];
 } {
   if (values.format !== undefined && !(values.format in formats)) {
     throw new UsageError(`--format ${values.format}: expected one of ${Object.keys(formats).join(", ")}`);
@@ -77,6 +81,7 @@ export function checkTargetOptions(values: TargetValues): {
   }
   const indexUrl = values["index-url"];
   if (indexUrl !== undefined && !/^https?:\/\//.test(indexUrl)) throw new UsageError(`--index-url ${indexUrl}: expected an http(s) URL`);
+  const indexes = values.index?.map((text) => parseIndexRedirect(text));
   const groups = splitList(values.groups);
   const extras = splitList(values.extras);
   return {
@@ -86,6 +91,7 @@ export function checkTargetOptions(values: TargetValues): {
     ...(extras ? { extras } : {}),
     ...(jobs !== undefined ? { jobs } : {}),
     ...(indexUrl !== undefined ? { indexUrl } : {}),
+    ...(indexes?.length ? { indexes } : {}),
   };
 }
 

@@ -27,6 +27,8 @@ Options:
       --offline         never use the network: only the lock and the cache
       --index-url URL   use this index instead of PyPI (a mirror or proxy), as pip does
                         (default: $PIP_INDEX_URL)
+      --index NAME=URL  ask URL in place of the index the lock names NAME (or whose URL is
+                        NAME), e.g. a mirror; repeatable (pypi=URL replaces PyPI)
       --jobs N          index requests at once (default 16)
       --overrides FILE  build overrides in the library's format (overrides/README.md),
                         applied after lock2nix's own; repeatable, later files win
@@ -71,7 +73,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   }
   const [given, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`unexpected argument \`${rest[0]}\``);
-  const { format, systems, groups, extras, jobs, indexUrl } = checkTargetOptions(values);
+  const { format, systems, groups, extras, jobs, indexUrl, indexes } = checkTargetOptions(values);
   const allowPaths = values["allow-path"] ?? [];
   const configFile = values.config ?? (given === undefined && existsSync(CONFIG_FILE) ? CONFIG_FILE : undefined);
   let jobList: Job[];
@@ -79,7 +81,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     if (given !== undefined) throw new UsageError(`give a PATH or --config, not both`);
     const perProject = (["output", "format", "python", "system", "groups", "extras", "prefer-wheels", "overrides"] as const).find((k) => values[k] !== undefined);
     if (perProject) throw new UsageError(`--${perProject} cannot be used with ${configFile}: set it for each project there`);
-    jobList = loadConfig(configFile).projects.map((p) => projectJob(p, indexUrl, allowPaths));
+    jobList = loadConfig(configFile).projects.map((p) => projectJob(p, { ...(indexUrl ? { indexUrl } : {}), ...(indexes ? { indexes } : {}) }, allowPaths));
   } else {
     if (values.check && !output) throw new UsageError("--check compares with an output file: give -o FILE");
     if (values.json && !output) throw new UsageError("--json prints its report on standard output: give -o FILE for the Nix");
@@ -95,6 +97,7 @@ async function run(argv: string[], io: Io): Promise<number> {
           ...(extras ? { extras } : {}),
           preferWheels: values["prefer-wheels"] ?? false,
           ...(indexUrl ? { indexUrl } : {}),
+          ...(indexes ? { indexes } : {}),
           ...(values.overrides?.length ? { overrides: values.overrides } : {}),
           ...(values["no-inspect"] ? { inspect: false } : {}),
           ...(allowPaths.length ? { allowPaths } : {}),

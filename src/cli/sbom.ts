@@ -25,6 +25,8 @@ Options:
       --prefer-wheels   as generate --prefer-wheels (the SBOM names the files that would be used)
       --offline         never use the network: the lock and the cache only (licences from the cache)
       --index-url URL   use this index instead of PyPI (default: $PIP_INDEX_URL)
+      --index NAME=URL  ask URL in place of the index the lock names NAME (or whose URL is
+                        NAME), e.g. a mirror; repeatable (pypi=URL replaces PyPI)
       --jobs N          index requests at once (default 16)
   -q, --quiet           print errors only
   -v, --verbose         also say how many components the SBOM lists
@@ -47,7 +49,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   }
   const [path = ".", ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`unexpected argument \`${rest[0]}\``);
-  const { format, systems, groups, extras, jobs, indexUrl } = checkTargetOptions(values);
+  const { format, systems, groups, extras, jobs, indexUrl, indexes } = checkTargetOptions(values);
   if (output) refuseInputAsOutput(output, "-o", [locateLock(path, format).file]);
   const result = await sbom({
     path,
@@ -60,6 +62,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     preferWheels: values["prefer-wheels"] ?? false,
     offline: values.offline ?? false,
     ...(indexUrl ? { indexUrl } : {}),
+    ...(indexes ? { indexes } : {}),
     ...(jobs ? { jobs } : {}),
   });
   if (!values.quiet) for (const warning of foldWarnings(result.warnings, values.verbose)) io.stderr(`lock2nix: warning: ${printable(warning)}\n`);

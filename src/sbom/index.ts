@@ -7,7 +7,8 @@ import { DiskCache, defaultCacheDir } from "../index/cache.js";
 import { redactUrl } from "../index/credentials.js";
 import { HttpClient } from "../index/http.js";
 import { isPypiIndex } from "../index/pypi-urls.js";
-import type { Lock, LockedPackage } from "../model.js";
+import { redirectFor } from "../index/redirect.js";
+import { PYPI_SIMPLE_URL, type Lock, type LockedPackage } from "../model.js";
 import type { PackageBuild, Resolution } from "../resolve/index.js";
 import { VERSION } from "../version.js";
 import { pypiLicenses, type LicenseLookup, type ReportedLicense } from "./licenses.js";
@@ -139,7 +140,7 @@ export async function serializeBom(bom: Models.Bom): Promise<string> {
 export async function sbom(options: SbomOptions): Promise<SbomResult> {
   const result = await generate(options);
   const offline = options.offline ?? false;
-  const pypiServed = result.lock.packages.some((p) => p.source.kind === "index" && isPypiIndex(p.source.url)) && !(options.indexUrl ?? process.env["PIP_INDEX_URL"]);
+  const pypiServed = result.lock.packages.some((p) => p.source.kind === "index" && isPypiIndex(p.source.url)) && !(options.indexUrl ?? process.env["PIP_INDEX_URL"]) && !redirectFor(options.indexes, { url: PYPI_SIMPLE_URL });
   let licenses = options.licenses;
   let http: HttpClient | undefined;
   if (!licenses && pypiServed) {

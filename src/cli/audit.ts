@@ -8,7 +8,7 @@ import { decodeText } from "../fs.js";
 import { redact } from "../redact.js";
 import type { FormatId } from "../model.js";
 import { parseIndexRedirect } from "../index/redirect.js";
-import { COMMON_OPTIONS, type Command, type Io, useColor } from "./common.js";
+import { COMMON_OPTIONS, lockPathFrom, type Command, type Io, useColor } from "./common.js";
 import { outputFile, parseCommandArgs, type OptionSpecs } from "./args.js";
 
 const OUTPUTS = ["text", "json", "sarif"] as const;
@@ -16,9 +16,9 @@ type Output = (typeof OUTPUTS)[number];
 
 const HELP = `Usage: lock2nix audit [PATH] [options]
 
-Audits the lockfile at PATH (a lockfile, or a folder holding one; default .) for what
-the Nix sandbox does not catch: unpinned files, untrusted sources, typosquats, known
-vulnerabilities and malicious packages (OSV), and builds that run code.
+Audits the lockfile at PATH (a lockfile, a folder holding one, or - for standard input;
+default .) for what the Nix sandbox does not catch: unpinned files, untrusted sources,
+typosquats, known vulnerabilities and malicious packages (OSV), and builds that run code.
 
 Options:
       --output-format FMT  text (default), json or sarif
@@ -69,8 +69,9 @@ async function run(argv: string[], io: Io): Promise<number> {
     io.stdout(HELP);
     return 0;
   }
-  const [path = ".", ...rest] = positionals;
+  const [pathGiven, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`unexpected argument \`${rest[0]}\``);
+  const path = (await lockPathFrom(pathGiven, io)) ?? ".";
   let output: Output = values.json ? "json" : "text";
   let lockFormat = values["lock-format"];
   const given = values["output-format"];

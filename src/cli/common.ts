@@ -1,4 +1,6 @@
-import { UsageError } from "../errors.js";
+import { Lock2nixError, UsageError } from "../errors.js";
+import { MAX_INPUT_BYTES } from "../fs.js";
+import { provideStdinLock, STDIN_LOCK } from "../formats/stdin.js";
 import { formats } from "../formats/index.js";
 import type { FormatId } from "../model.js";
 import { parseIndexRedirect, type IndexRedirect } from "../index/redirect.js";
@@ -10,6 +12,8 @@ export interface Io {
   /** stderr is a terminal: show a progress bar, colours. */
   stderrIsTty?: boolean;
   stdoutIsTty?: boolean;
+  /** All of standard input, for a PATH of `-` (default: the process's). */
+  stdin?: () => Promise<Buffer>;
 }
 
 /** One `lock2nix <command>`: its one-line summary and how to run it. */
@@ -105,4 +109,27 @@ export function useColor(isTty: boolean | undefined, env: NodeJS.ProcessEnv = pr
   if (env["NO_COLOR"] !== undefined && env["NO_COLOR"] !== "") return false;
   if (force !== undefined) return false;
   return isTty ?? false;
+}
+
+/**
+ * PATH as given; for `-`, the lock is read from standard input and goes by
+ * STDIN_LOCK (its format from --format, else from its content).
+ */
+export async function lockPathFrom(given: string | undefined, io: Io): Promise<string | undefined> {
+  if (given !== "-") return given;
+  const bytes = await (io.stdin ?? readProcessStdin)();
+  if (bytes.length === 0) throw new UsageError("`-` reads the lockfile from standard input, which is empty (cat poetry.lock | lock2nix generate -)");
+  provideStdinLock(bytes);
+  return STDIN_LOCK;
+}
+
+async function readProcessStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_INPUT_BYTES) throw new Lock2nixError(`standard input: larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB, more than any lockfile lock2nix reads`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
 }

@@ -6,12 +6,13 @@ import { formats } from "../formats/index.js";
 import { NIX_SYSTEMS } from "../resolve/target.js";
 import { auditSummaryFor } from "../audit/index.js";
 import { foldWarnings } from "../warnings.js";
-import { checkTargetOptions, COMMON_OPTIONS, TARGET_OPTIONS, type Command, type Io } from "./common.js";
+import { checkTargetOptions, COMMON_OPTIONS, lockPathFrom, TARGET_OPTIONS, type Command, type Io } from "./common.js";
 import { outputFile, parseCommandArgs, type OptionSpecs } from "./args.js";
 
 const HELP = `Usage: lock2nix generate [PATH] [options]
 
-Writes Nix for the lockfile at PATH (a lockfile, or a folder holding one; default .).
+Writes Nix for the lockfile at PATH (a lockfile, or a folder holding one; default .;
+-: read it from standard input, its format from --format or its content).
 With no PATH and a ${CONFIG_FILE} in the current folder (or --config FILE), writes
 every project the config file lists, sharing one index client and cache.
 
@@ -71,9 +72,10 @@ async function run(argv: string[], io: Io): Promise<number> {
     io.stdout(HELP);
     return 0;
   }
-  const [given, ...rest] = positionals;
+  const [path, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`unexpected argument \`${rest[0]}\``);
   const { format, systems, groups, extras, jobs, indexUrl, indexes } = checkTargetOptions(values);
+  const given = await lockPathFrom(path, io);
   const allowPaths = values["allow-path"] ?? [];
   const configFile = values.config ?? (given === undefined && existsSync(CONFIG_FILE) ? CONFIG_FILE : undefined);
   let jobList: Job[];

@@ -5,15 +5,16 @@ import { refuseInputAsOutput, writeOutput } from "../outputs.js";
 import { NIX_SYSTEMS } from "../resolve/target.js";
 import { sbom } from "../sbom/index.js";
 import { foldWarnings } from "../warnings.js";
-import { checkTargetOptions, COMMON_OPTIONS, TARGET_OPTIONS, type Command, type Io } from "./common.js";
+import { checkTargetOptions, COMMON_OPTIONS, TARGET_OPTIONS, lockPathFrom, type Command, type Io } from "./common.js";
 import { outputFile, parseCommandArgs, type OptionSpecs } from "./args.js";
 
 const HELP = `Usage: lock2nix sbom [PATH] [-o FILE] [options]
 
-Writes a CycloneDX 1.6 JSON SBOM for the lockfile at PATH (a lockfile, or a folder holding
-one; default .): a component per package with its purl (pkg:pypi/name@version), the sha256
-of the files generate would build it from, their URLs, its licence where PyPI reports one,
-and the dependency graph. The generated Nix carries the same purl in passthru.purl.
+Writes a CycloneDX 1.6 JSON SBOM for the lockfile at PATH (a lockfile, a folder holding
+one, or - for standard input; default .): a component per package with its purl
+(pkg:pypi/name@version), the sha256 of the files generate would build it from, their
+URLs, its licence where PyPI reports one, and the dependency graph. The generated Nix
+carries the same purl in passthru.purl.
 
 Options:
   -o, --output FILE     write the SBOM here (default, or -: standard output)
@@ -47,8 +48,9 @@ async function run(argv: string[], io: Io): Promise<number> {
     io.stdout(HELP);
     return 0;
   }
-  const [path = ".", ...rest] = positionals;
+  const [given, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`unexpected argument \`${rest[0]}\``);
+  const path = (await lockPathFrom(given, io)) ?? ".";
   const { format, systems, groups, extras, jobs, indexUrl, indexes } = checkTargetOptions(values);
   if (output) refuseInputAsOutput(output, "-o", [locateLock(path, format).file]);
   const result = await sbom({

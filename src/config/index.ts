@@ -28,6 +28,7 @@ import { InputFileError, readText } from "../fs.js";
 import { dirname, resolve } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type Scalar, type YAMLMap } from "yaml";
 import { ParseError } from "../errors.js";
+import { suggestion } from "../suggest.js";
 import { formats } from "../formats/index.js";
 import type { FormatId } from "../model.js";
 import { checkedRedirect, type IndexRedirect } from "../index/redirect.js";
@@ -130,7 +131,7 @@ class Validator {
       const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
       if (key === undefined) this.fail(pair.key ?? node, `${what}: keys must be plain strings`);
       if (!keys.includes(key)) {
-        this.fail(pair.key, `${what}: unknown key \`${key}\` (expected one of ${keys.join(", ")})`);
+        this.fail(pair.key, `${what}: unknown key \`${key}\`${suggestion(key, keys) || ` (expected one of ${keys.join(", ")})`}`);
       }
       out.set(key, pair);
     }

@@ -76,6 +76,8 @@ export interface GenerateResult {
   requests: number;
   /** The override library and the user's files, as applied. */
   overrides: OverrideSet;
+  /** A local tree's version as its pyproject.toml gives it (over the lock's, which may be a stand-in), as the Nix shows it. */
+  localVersion: (name: string, version: string) => string | undefined;
 }
 
 /** Reads a lock, finds its files on the index, resolves it for the targets and renders the Nix file's text. */
@@ -181,7 +183,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     memo.save();
     const unwritten = await settleWrites();
     if (unwritten) warnings.push(`the cache in ${cacheDir} could not be written (${(unwritten as NodeJS.ErrnoException).code ?? unwritten.message}); later runs will ask the index again`);
-    return { nix, files: inspected?.files ?? new Map(), lock, resolution, warnings: [...new Set(warnings.map(redact))].sort(), requests: http.requests, overrides };
+    return { nix, files: inspected?.files ?? new Map(), lock, resolution, warnings: [...new Set(warnings.map(redact))].sort(), requests: http.requests, overrides, localVersion: (n, v) => localTrees(n, v)?.version };
   } finally {
     await http.close();
     await settleWrites();

@@ -25,7 +25,8 @@ Options:
       --format NAME     the lock format, when the file name does not tell (${Object.keys(formats).join(", ")}),
                         as in generate (an output name here is a deprecated --output-format)
       --lock-format NAME  the same as --format NAME
-      --json            same as --output-format json: { schemaVersion, findings: [ { kind, severity, package, version, message } ] }
+      --json            same as --output-format json: { schemaVersion, findings: [ { kind, severity,
+                        package, version, message, rule, advisory: { id, aliases, fixed }, file, line } ] }
       --sarif FILE      also write SARIF 2.1.0 to FILE (for code-scanning UIs)
   -o, --output FILE     write the report here (default, or -: standard output)
       --fail-on LEVEL   exit 1 when a finding is at least LEVEL: ${FAIL_ON.join(", ")} (default: high)
@@ -120,11 +121,19 @@ async function run(argv: string[], io: Io): Promise<number> {
   });
   const file = result.lock?.file ?? safeLockFile(path, lockFormat as FormatId | undefined);
   if (!values.quiet) for (const s of result.skipped) io.stderr(`lock2nix: audit: skipped ${s.check}: ${s.reason}\n`);
-  const sarif = () => renderSarif(result.findings, result.skipped, { file, ...(file ? { text: decodeText(readInput(file)) } : {}) });
+  // The lock's text, for each finding's line; a lock that cannot be read again just has none.
+  const text = (): { text?: string } => {
+    try {
+      return file ? { text: decodeText(readInput(file)) } : {};
+    } catch {
+      return {};
+    }
+  };
+  const sarif = () => renderSarif(result.findings, result.skipped, { file, ...text() });
   if (values.sarif) writeOutput(values.sarif, redact(sarif()));
   const report =
     output === "json"
-      ? findingsJson(result.findings)
+      ? findingsJson(result.findings, { file, ...text() })
       : output === "sarif"
         ? sarif()
         : renderText(result.findings, [], {

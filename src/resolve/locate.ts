@@ -155,6 +155,8 @@ export async function locateArtifacts(lock: Lock, resolution: Resolution, ctx: L
       if (!pkg) continue;
       const job = (async () => {
         const found = await filesOf(pkg, ctx, lock);
+        const asked = pkg.source.kind === "index" ? indexFor(pkg.source, ctx.settings) : undefined;
+        const toPypi = asked?.redirected === true && asked.pypiJson;
         if (found) {
           for (const file of found.files) {
             if (file.yanked) {
@@ -190,10 +192,14 @@ export async function locateArtifacts(lock: Lock, resolution: Resolution, ctx: L
             }
             if (!found.index.pypiJson) {
               build.source = { kind: "artifact", artifact: { ...artifact, url: file.url, urlGuessed: false, sha256: artifact.sha256 || file.sha256 || "" } };
-            } else if (found.index.redirected) {
+            } else if (toPypi) {
               // The lock's URLs name the index it was redirected from: PyPI's are predicted instead.
               build.source = { kind: "artifact", artifact: { ...artifact, url: predictPypiUrl(artifact.filename), urlGuessed: false } };
             }
+            sources.set(artifact, build.source);
+          } else if (toPypi) {
+            // Offline and not cached, an index redirected to PyPI still has PyPI's predictable URLs.
+            build.source = { kind: "artifact", artifact: { ...artifact, url: predictPypiUrl(artifact.filename), urlGuessed: false } };
             sources.set(artifact, build.source);
           }
         }

@@ -8,7 +8,7 @@ import { generate, type GenerateOptions } from "../../src/generate.js";
 import { parseIndexRedirect, redirectFor } from "../../src/index/redirect.js";
 import { runCli } from "../support/cli.js";
 import { closedPort, startIndexServer, type IndexFile, type IndexServer } from "../support/index-server.js";
-import { tempDir } from "../helpers.js";
+import { CORPUS, SHARED_SKIP_REASON, tempDir } from "../helpers.js";
 
 const content = (filename: string) => Buffer.from(`bytes of ${filename}`);
 const sha = (filename: string) => createHash("sha256").update(content(filename)).digest("hex");
@@ -122,6 +122,14 @@ describe("--index NAME=URL", () => {
     const ok = await runCli([...argv, "--index", "other=http://127.0.0.1:9/simple", "--index", `mirror=${server.simpleUrl}`]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain(server.fileUrl("alpha-1.0.tar.gz"));
+    for (const command of ["audit", "sbom"]) {
+      const other = await runCli([command, dir, "--offline", "--index", "mirror"]);
+      expect([other.code, other.stderr.split("\n")[0]], command).toEqual([2, "lock2nix: error: --index mirror: expected NAME=URL (an index name or URL the lock names, then the http(s) URL to ask instead)"]);
+    }
+    // sbom asks the index given in place of the lock's, as generate does.
+    const sbomRun = await runCli(["sbom", dir, "--python", "3.11", "--system", "x86_64-linux", "--index", `mirror=${server.simpleUrl}`]);
+    expect(sbomRun.code, sbomRun.stderr).toBe(0);
+    expect(sbomRun.stdout).toContain(server.fileUrl("alpha-1.0.tar.gz"));
     const bad = await runCli([...argv, "--index", "mirror"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe("lock2nix: error: --index mirror: expected NAME=URL (an index name or URL the lock names, then the http(s) URL to ask instead)\nRun `lock2nix help generate` for usage.\n");
@@ -145,6 +153,24 @@ describe("--index NAME=URL", () => {
       }
     })();
     expect(bad).toBe("/p/lock2nix.yaml:8:13: projects[0].indexes pypi: file:///srv/simple is not an http(s) URL");
+  });
+});
+
+describe.skipIf(SHARED_SKIP_REASON)("the corpus' locks on an aliyun mirror", () => {
+  const offline = (name: string, indexes: GenerateOptions["indexes"] = []) =>
+    generate({ path: join(CORPUS, name), offline: true, cacheDir: tempDir(), systems: ["x86_64-linux"], inspect: false, ...(indexes.length ? { indexes } : {}) });
+
+  it.each([
+    ["poetry-jumpserver", "aliyun"],
+    ["uv-jumpserver", "https://mirrors.aliyun.com/pypi/simple/"],
+  ])("%s, its mirror (%s) redirected to PyPI offline, gets PyPI's predicted URLs, without a guess", async (name, match) => {
+    const before = await offline(name);
+    // Without the redirect: the mirror's URLs from the lock (uv), or PyPI's guessed with a warning (Poetry names no URLs).
+    expect(before.nix.includes("mirrors.aliyun.com/pypi/packages") || before.warnings.join("\n").includes("whose file URLs only it knows")).toBe(true);
+    const { nix, warnings } = await offline(name, [{ match, url: "https://pypi.org/simple" }]);
+    expect(nix).not.toContain("mirrors.aliyun.com/pypi/packages");
+    expect(nix).toContain("url = \"https://files.pythonhosted.org/packages/");
+    expect(warnings.join("\n")).not.toContain("whose file URLs only it knows");
   });
 });
 

@@ -15,31 +15,8 @@
       ];
       forAllSystems = f: lib.genAttrs systems (system: f nixpkgs.legacyPackages.${system});
 
-      # The CLI, built from package-lock.json by nixpkgs' importNpmLock: every npm package is
-      # fetched by the integrity hash the lock already holds, so there is no npmDepsHash to keep.
-      lock2nixPackage =
-        {
-          lib,
-          buildNpmPackage,
-          importNpmLock,
-        }:
-        let
-          packageJson = builtins.fromJSON (builtins.readFile ./package.json);
-        in
-        buildNpmPackage {
-          pname = packageJson.name;
-          inherit (packageJson) version;
-          src = ./.;
-          npmDeps = importNpmLock { npmRoot = ./.; };
-          npmConfigHook = importNpmLock.npmConfigHook;
-          # `npm run build` (tsc) writes dist/; npm's install step keeps package.json's `files`
-          # (bin, dist, overrides, templates) and links bin/lock2nix.js as $out/bin/lock2nix.
-          meta = {
-            description = packageJson.description;
-            license = lib.licenses.mit or "MIT";
-            mainProgram = "lock2nix";
-          };
-        };
+      # The CLI (nix/cli.nix); `.override { npmRegistry = "…"; }` names the npm registry to fetch from.
+      lock2nixPackage = import ./nix/cli.nix;
 
       # buildNpmPackage and importNpmLock are in nixpkgs from 24.05 on. The package and app
       # exist only where the nixpkgs given has them, so the library outputs (lib, overlays,

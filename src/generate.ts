@@ -16,7 +16,8 @@ import { resolveLock, type Resolution, type ResolveOptions } from "./resolve/ind
 import { choosePythonFor, pythonChoiceNote, type PythonChoice } from "./resolve/python-choice.js";
 import { inspectSources } from "./resolve/inspect-sources.js";
 import { readLocalTrees } from "./resolve/local-trees.js";
-import { locateArtifacts, nameArtifactsByHash } from "./resolve/locate.js";
+import { indexSettings, locateArtifacts, nameArtifactsByHash } from "./resolve/locate.js";
+import { redirectRecord, type IndexRedirect } from "./index/redirect.js";
 import { defaultLibrary, libraryFingerprint, loadUserFiles, overrideWarnings, type OverrideSet, type SdistFactsLookup, type SourceBuildRef } from "./overrides/index.js";
 import { choosePython, NIX_SYSTEMS, type NixSystem } from "./resolve/target.js";
 import { RunMemo } from "./run-memo.js";
@@ -38,6 +39,8 @@ export interface GenerateOptions {
   offline?: boolean;
   /** Replaces PyPI for every package the lock assigns to it (pip's --index-url); default $PIP_INDEX_URL. */
   indexUrl?: string;
+  /** `--index NAME=URL`: indexes the lock names (by name or URL) asked at another URL. */
+  indexes?: IndexRedirect[];
   /** Index lookups at once (default 16). */
   jobs?: number;
   /** Default $XDG_CACHE_HOME/lock2nix. */
@@ -79,6 +82,8 @@ export interface GenerateResult {
   requests: number;
   /** The override library and the user's files, as applied. */
   overrides: OverrideSet;
+  /** A local tree's version as its pyproject.toml gives it (over the lock's, which may be a stand-in), as the Nix shows it. */
+  localVersion: (name: string, version: string) => string | undefined;
 }
 
 
@@ -106,7 +111,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       onLookup: () => options.onProgress?.(++done, total()),
     });
   const warnings: string[] = [];
-  const ctx = { client: memo.releasesVia(client, offline), settings: indexUrl ? { indexUrl } : {}, offline, warnings, http, cacheDir };
+  const ctx = { client: memo.releasesVia(client, offline), settings: indexSettings(indexUrl, options.indexes), offline, warnings, http, cacheDir };
   try {
     const resolveOptions = {
       ...(options.systems ? { systems: options.systems } : {}),
@@ -188,7 +193,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     memo.save();
     const unwritten = await settleWrites();
     if (unwritten) warnings.push(`the cache in ${cacheDir} could not be written (${(unwritten as NodeJS.ErrnoException).code ?? unwritten.message}); later runs will ask the index again`);
-    return { nix, files: inspected?.files ?? new Map(), lock, resolution, warnings: [...new Set(warnings.map(redact))].sort(), requests: http.requests, overrides };
+    return { nix, files: inspected?.files ?? new Map(), lock, resolution, warnings: [...new Set(warnings.map(redact))].sort(), requests: http.requests, overrides, localVersion: (n, v) => localTrees(n, v)?.version };
   } finally {
     await http.close();
     await settleWrites();
@@ -207,7 +212,7 @@ export function scopeOf(options: Pick<GenerateOptions, "projectRoot" | "allowPat
  */
 export function recordedOptionsFor(
   lock: Lock,
-  options: Pick<GenerateOptions, "python" | "systems" | "groups" | "extras" | "preferWheels" | "indexUrl" | "overrides" | "projectRoot" | "allowPaths">,
+  options: Pick<GenerateOptions, "python" | "systems" | "groups" | "extras" | "preferWheels" | "indexUrl" | "indexes" | "overrides" | "projectRoot" | "allowPaths">,
 ): Record<string, string> {
   const indexUrl = options.indexUrl ?? (process.env["PIP_INDEX_URL"] || undefined);
   return {
@@ -217,6 +222,7 @@ export function recordedOptionsFor(
     extras: [...(options.extras ?? [])].sort().join(" ") || "none",
     artifacts: options.preferWheels ? "prefer-wheels" : "prefer-sdists",
     ...(indexUrl ? { "index-url": redactUrl(indexUrl) } : {}),
+    ...(options.indexes?.length ? { indexes: redirectRecord(options.indexes) } : {}),
     ...(options.overrides?.length ? { overrides: userOverrideRecord(options.overrides) } : {}),
     "override-library": libraryFingerprint(),
   };

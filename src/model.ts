@@ -51,7 +51,10 @@ export interface Dependency {
 
 export interface LockedPackage {
   name: string;
+  /** As the lock gives it; `0` when it gives none (see versionUnknown). */
   version: string;
+  /** The lock gives no version (a git or local entry, a dynamic version): `version` is a stand-in `0`. */
+  versionUnknown?: boolean;
   source: PackageSource;
   artifacts: Artifact[];
   /** Unconditional and marker-guarded runtime dependencies. */

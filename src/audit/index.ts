@@ -7,7 +7,8 @@ import type { IndexClient } from "../index/types.js";
 import type { FormatId, Lock } from "../model.js";
 import { defaultLibrary, matchOverride } from "../overrides/index.js";
 import { settleWrites } from "../fs.js";
-import { nameArtifactsByHash, type IndexSettings } from "../resolve/locate.js";
+import { indexSettings, nameArtifactsByHash, type IndexSettings } from "../resolve/locate.js";
+import type { IndexRedirect } from "../index/redirect.js";
 import { NIX_SYSTEMS } from "../resolve/target.js";
 import { checkBuildRisk, type NetworkAtBuild } from "./build-risk.js";
 import { DEFAULT_OSV_URL, queryOsv } from "./osv.js";
@@ -33,6 +34,8 @@ export interface AuditOptions {
   osvDb?: string;
   /** As generate's --index-url: replaces PyPI for packages the lock assigns to it. */
   indexUrl?: string;
+  /** As generate's --index NAME=URL. */
+  indexes?: IndexRedirect[];
   /** As generate's --prefer-wheels, for the build-risk check. */
   preferWheels?: boolean;
   cacheDir?: string;
@@ -99,7 +102,7 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
   const cache = new DiskCache(cacheDir);
   const http = new HttpClient(options.http);
   const indexUrl = options.indexUrl ?? (process.env["PIP_INDEX_URL"] || undefined);
-  const settings: IndexSettings = indexUrl ? { indexUrl } : {};
+  const settings: IndexSettings = indexSettings(indexUrl, options.indexes);
   const client = options.client ?? new CachingIndexClient({ http, cache, offline, jobs: options.jobs ?? 16 });
   try {
     if (offline && configuredIndexes(lock, settings).size >= 2) {

@@ -183,5 +183,6 @@ export function advisoryFinding(advisory: OsvAdvisory, name: string, version: st
     rule: `${malicious ? "malicious" : "vulnerability"}/${advisory.id}`,
     url: `https://osv.dev/vulnerability/${encodeURIComponent(advisory.id)}`,
     message: `${title}: ${what}${rated ? "" : " (severity not rated)"}; ${tail}`,
+    advisory: { id: advisory.id, aliases: [...(advisory.aliases ?? [])].sort(), fixed },
   };
 }

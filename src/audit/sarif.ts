@@ -1,3 +1,4 @@
+import { lineOf } from "./location.js";
 import { createHash } from "node:crypto";
 import { relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -44,25 +45,6 @@ function ruleText(f: Finding): string {
   return f.rule;
 }
 
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-
-/** The first line of the lock that names `pkg` (1-based), in any of the formats' spellings. */
-export function lineOf(lockText: string[], pkg: string): number | undefined {
-  if (!pkg) return undefined;
-  const name = pkg.split("-").map(escapeRe).join("[-_.]+");
-  const patterns = [
-    new RegExp(`^\\s*name\\s*=\\s*["']${name}["']`, "i"),
-    new RegExp(`^\\s*"${name}"\\s*:\\s*\\{`, "i"),
-    new RegExp(`^\\s*(-e\\s+)?${name}\\s*(\\[[^\\]]*\\])?\\s*(==|===|@|;|$|\\s)`, "i"),
-    new RegExp(`#egg=${name}\\b`, "i"),
-  ];
-  for (const re of patterns) {
-    const i = lockText.findIndex((l) => re.test(l));
-    if (i !== -1) return i + 1;
-  }
-  return undefined;
-}
-
 export interface SarifOptions {
   /** The lockfile the findings are about. */
   file: string;
@@ -92,7 +74,7 @@ export function renderSarif(findings: Finding[], skipped: SkippedCheck[], option
     });
   }
   const results = sorted.map((f) => {
-    const line = lineOf(lines, f.package);
+    const line = lineOf(lines, f.package, f.version);
     return {
       ruleId: f.rule,
       ruleIndex: ruleIndex.get(f.rule) as number,

@@ -3,6 +3,8 @@
  * lock, with a severity and a reason a person can act on.
  */
 
+import { lineOf } from "./location.js";
+
 export const SEVERITIES = ["info", "low", "medium", "high", "critical"] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
@@ -31,6 +33,8 @@ export interface Finding {
   summary?: string;
   /** Where to read more (an advisory page). */
   url?: string;
+  /** For vulnerability and malicious findings: the OSV advisory's id, its aliases, and the versions that fix it. */
+  advisory?: { id: string; aliases: string[]; fixed: string[] };
 }
 
 /** A check that did not run, and why; reported on stderr and in SARIF notifications. */
@@ -59,9 +63,26 @@ export function sortFindings(findings: Finding[]): Finding[] {
   );
 }
 
-/** `{ findings: [...] }` with exactly the fields the JSON output documents. */
-export function findingsJson(findings: Finding[]): string {
-  const out = sortFindings(findings).map(({ kind, severity, package: pkg, version, message }) => ({ kind, severity, package: pkg, version, message }));
+/**
+ * `{ schemaVersion, findings: [...] }` with the fields schema/audit-report.schema.json documents; each
+ * finding names the lockfile and, where its text names the package, the line.
+ */
+export function findingsJson(findings: Finding[], lock?: { file: string; text?: string }): string {
+  const lines = lock?.text?.split(/\r?\n/) ?? [];
+  const out = sortFindings(findings).map(({ kind, severity, package: pkg, version, message, rule, advisory }) => {
+    const line = lock ? lineOf(lines, pkg, version) : undefined;
+    return {
+      kind,
+      severity,
+      package: pkg,
+      version,
+      message,
+      rule,
+      ...(advisory ? { advisory } : {}),
+      ...(lock ? { file: lock.file } : {}),
+      ...(line !== undefined ? { line } : {}),
+    };
+  });
   // schemaVersion: see schema/audit-report.schema.json.
   return `${JSON.stringify({ schemaVersion: 1, findings: out }, null, 2)}\n`;
 }

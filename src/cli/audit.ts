@@ -7,7 +7,8 @@ import { refuseInputAsOutput, writeOutput } from "../outputs.js";
 import { decodeText } from "../fs.js";
 import { redact } from "../redact.js";
 import type { FormatId } from "../model.js";
-import { COMMON_OPTIONS, type Command, type Io, useColor } from "./common.js";
+import { parseIndexRedirect } from "../index/redirect.js";
+import { COMMON_OPTIONS, lockPathFrom, type Command, type Io, useColor } from "./common.js";
 import { outputFile, parseCommandArgs, type OptionSpecs } from "./args.js";
 
 const OUTPUTS = ["text", "json", "sarif"] as const;
@@ -15,16 +16,17 @@ type Output = (typeof OUTPUTS)[number];
 
 const HELP = `Usage: lock2nix audit [PATH] [options]
 
-Audits the lockfile at PATH (a lockfile, or a folder holding one; default .) for what
-the Nix sandbox does not catch: unpinned files, untrusted sources, typosquats, known
-vulnerabilities and malicious packages (OSV), and builds that run code.
+Audits the lockfile at PATH (a lockfile, a folder holding one, or - for standard input;
+default .) for what the Nix sandbox does not catch: unpinned files, untrusted sources,
+typosquats, known vulnerabilities and malicious packages (OSV), and builds that run code.
 
 Options:
       --output-format FMT  text (default), json or sarif
       --format NAME     the lock format, when the file name does not tell (${Object.keys(formats).join(", ")}),
                         as in generate (an output name here is a deprecated --output-format)
       --lock-format NAME  the same as --format NAME
-      --json            same as --output-format json: { schemaVersion, findings: [ { kind, severity, package, version, message } ] }
+      --json            same as --output-format json: { schemaVersion, findings: [ { kind, severity,
+                        package, version, message, rule, advisory: { id, aliases, fixed }, file, line } ] }
       --sarif FILE      also write SARIF 2.1.0 to FILE (for code-scanning UIs)
   -o, --output FILE     write the report here (default, or -: standard output)
       --fail-on LEVEL   exit 1 when a finding is at least LEVEL: ${FAIL_ON.join(", ")} (default: high)
@@ -32,6 +34,8 @@ Options:
       --osv-url URL     the OSV API to ask (default: $LOCK2NIX_OSV_URL, else https://api.osv.dev)
       --osv-db DIR      match against an OSV export folder (the unzipped PyPI all.zip) instead
       --index-url URL   use this index instead of PyPI, as generate does (default: $PIP_INDEX_URL)
+      --index NAME=URL  ask URL in place of the index the lock names NAME (or whose URL is
+                        NAME), e.g. a mirror; repeatable (pypi=URL replaces PyPI)
       --prefer-wheels   judge build risk as generate --prefer-wheels builds
       --jobs N          index requests at once (default 16)
   -q, --quiet           print the report and errors only
@@ -53,6 +57,7 @@ const OPTIONS = {
   "osv-url": { type: "string" },
   "osv-db": { type: "string" },
   "index-url": { type: "string" },
+  index: { type: "string", multiple: true },
   "prefer-wheels": { type: "boolean" },
   jobs: { type: "string" },
   ...COMMON_OPTIONS,
@@ -65,8 +70,9 @@ async function run(argv: string[], io: Io): Promise<number> {
     io.stdout(HELP);
     return 0;
   }
-  const [path = ".", ...rest] = positionals;
+  const [pathGiven, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`unexpected argument \`${rest[0]}\``);
+  const path = (await lockPathFrom(pathGiven, io)) ?? ".";
   let output: Output = values.json ? "json" : "text";
   let lockFormat = values["lock-format"];
   const given = values["output-format"];
@@ -93,6 +99,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   for (const [flag, url] of [["--osv-url", values["osv-url"]], ["--index-url", values["index-url"]]] as const) {
     if (url !== undefined && !/^https?:\/\//.test(url)) throw new UsageError(`${flag} ${url}: expected an http(s) URL`);
   }
+  const indexes = values.index?.map((text) => parseIndexRedirect(text));
   const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 256)) {
     throw new UsageError(`--jobs ${values.jobs}: expected a whole number from 1 to 256`);
@@ -108,16 +115,25 @@ async function run(argv: string[], io: Io): Promise<number> {
     ...(values["osv-url"] ? { osvUrl: values["osv-url"] } : {}),
     ...(values["osv-db"] ? { osvDb: values["osv-db"] } : {}),
     ...(values["index-url"] ? { indexUrl: values["index-url"] } : {}),
+    ...(indexes?.length ? { indexes } : {}),
     preferWheels: values["prefer-wheels"] ?? false,
     ...(jobs ? { jobs } : {}),
   });
   const file = result.lock?.file ?? safeLockFile(path, lockFormat as FormatId | undefined);
   if (!values.quiet) for (const s of result.skipped) io.stderr(`lock2nix: audit: skipped ${s.check}: ${s.reason}\n`);
-  const sarif = () => renderSarif(result.findings, result.skipped, { file, ...(file ? { text: decodeText(readInput(file)) } : {}) });
+  // The lock's text, for each finding's line; a lock that cannot be read again just has none.
+  const text = (): { text?: string } => {
+    try {
+      return file ? { text: decodeText(readInput(file)) } : {};
+    } catch {
+      return {};
+    }
+  };
+  const sarif = () => renderSarif(result.findings, result.skipped, { file, ...text() });
   if (values.sarif) writeOutput(values.sarif, redact(sarif()));
   const report =
     output === "json"
-      ? findingsJson(result.findings)
+      ? findingsJson(result.findings, { file, ...text() })
       : output === "sarif"
         ? sarif()
         : renderText(result.findings, [], {

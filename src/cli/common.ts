@@ -1,6 +1,9 @@
-import { UsageError } from "../errors.js";
+import { Lock2nixError, UsageError } from "../errors.js";
+import { MAX_INPUT_BYTES } from "../fs.js";
+import { provideStdinLock, STDIN_LOCK } from "../formats/stdin.js";
 import { formats } from "../formats/index.js";
 import type { FormatId } from "../model.js";
+import { parseIndexRedirect, type IndexRedirect } from "../index/redirect.js";
 import { isNixSystem, NIX_SYSTEMS, type NixSystem } from "../resolve/target.js";
 
 export interface Io {
@@ -9,6 +12,8 @@ export interface Io {
   /** stderr is a terminal: show a progress bar, colours. */
   stderrIsTty?: boolean;
   stdoutIsTty?: boolean;
+  /** All of standard input, for a PATH of `-` (default: the process's). */
+  stdin?: () => Promise<Buffer>;
 }
 
 /** One `lock2nix <command>`: its one-line summary and how to run it. */
@@ -38,6 +43,7 @@ export const TARGET_OPTIONS = {
   "prefer-wheels": { type: "boolean" },
   offline: { type: "boolean" },
   "index-url": { type: "string" },
+  index: { type: "string", multiple: true },
   jobs: { type: "string" },
 } as const;
 
@@ -53,6 +59,7 @@ export interface TargetValues {
   extras?: string[] | undefined;
   jobs?: string | undefined;
   "index-url"?: string | undefined;
+  index?: string[] | undefined;
 }
 
 /** Checks the shared options; wrong ones are usage errors (exit 2). */
@@ -63,6 +70,7 @@ export function checkTargetOptions(values: TargetValues): {
   extras?: string[];
   jobs?: number;
   indexUrl?: string;
+  indexes?: IndexRedirect[];
 } {
   if (values.format !== undefined && !(values.format in formats)) {
     throw new UsageError(`--format ${values.format}: expected one of ${Object.keys(formats).join(", ")}`);
@@ -77,6 +85,7 @@ export function checkTargetOptions(values: TargetValues): {
   }
   const indexUrl = values["index-url"];
   if (indexUrl !== undefined && !/^https?:\/\//.test(indexUrl)) throw new UsageError(`--index-url ${indexUrl}: expected an http(s) URL`);
+  const indexes = values.index?.map((text) => parseIndexRedirect(text));
   const groups = splitList(values.groups);
   const extras = splitList(values.extras);
   return {
@@ -86,6 +95,7 @@ export function checkTargetOptions(values: TargetValues): {
     ...(extras ? { extras } : {}),
     ...(jobs !== undefined ? { jobs } : {}),
     ...(indexUrl !== undefined ? { indexUrl } : {}),
+    ...(indexes?.length ? { indexes } : {}),
   };
 }
 
@@ -99,4 +109,27 @@ export function useColor(isTty: boolean | undefined, env: NodeJS.ProcessEnv = pr
   if (env["NO_COLOR"] !== undefined && env["NO_COLOR"] !== "") return false;
   if (force !== undefined) return false;
   return isTty ?? false;
+}
+
+/**
+ * PATH as given; for `-`, the lock is read from standard input and goes by
+ * STDIN_LOCK (its format from --format, else from its content).
+ */
+export async function lockPathFrom(given: string | undefined, io: Io): Promise<string | undefined> {
+  if (given !== "-") return given;
+  const bytes = await (io.stdin ?? readProcessStdin)();
+  if (bytes.length === 0) throw new UsageError("`-` reads the lockfile from standard input, which is empty (cat poetry.lock | lock2nix generate -)");
+  provideStdinLock(bytes);
+  return STDIN_LOCK;
+}
+
+async function readProcessStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_INPUT_BYTES) throw new Lock2nixError(`standard input: larger than ${MAX_INPUT_BYTES / 1024 / 1024} MiB, more than any lockfile lock2nix reads`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
 }

@@ -6,12 +6,13 @@ import { formats } from "../formats/index.js";
 import { NIX_SYSTEMS } from "../resolve/target.js";
 import { auditSummaryFor } from "../audit/index.js";
 import { foldWarnings } from "../warnings.js";
-import { checkTargetOptions, COMMON_OPTIONS, TARGET_OPTIONS, type Command, type Io } from "./common.js";
+import { checkTargetOptions, COMMON_OPTIONS, lockPathFrom, TARGET_OPTIONS, type Command, type Io } from "./common.js";
 import { outputFile, parseCommandArgs, type OptionSpecs } from "./args.js";
 
 const HELP = `Usage: lock2nix generate [PATH] [options]
 
-Writes Nix for the lockfile at PATH (a lockfile, or a folder holding one; default .).
+Writes Nix for the lockfile at PATH (a lockfile, or a folder holding one; default .;
+-: read it from standard input, its format from --format or its content).
 With no PATH and a ${CONFIG_FILE} in the current folder (or --config FILE), writes
 every project the config file lists, sharing one index client and cache.
 
@@ -27,6 +28,8 @@ Options:
       --offline         never use the network: only the lock and the cache
       --index-url URL   use this index instead of PyPI (a mirror or proxy), as pip does
                         (default: $PIP_INDEX_URL)
+      --index NAME=URL  ask URL in place of the index the lock names NAME (or whose URL is
+                        NAME), e.g. a mirror; repeatable (pypi=URL replaces PyPI)
       --jobs N          index requests at once (default 16)
       --overrides FILE  build overrides in the library's format (overrides/README.md),
                         applied after lock2nix's own; repeatable, later files win
@@ -73,9 +76,10 @@ async function run(argv: string[], io: Io): Promise<number> {
     io.stdout(HELP);
     return 0;
   }
-  const [given, ...rest] = positionals;
+  const [path, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`unexpected argument \`${rest[0]}\``);
-  const { format, systems, groups, extras, jobs, indexUrl } = checkTargetOptions(values);
+  const { format, systems, groups, extras, jobs, indexUrl, indexes } = checkTargetOptions(values);
+  const given = await lockPathFrom(path, io);
   const allowPaths = values["allow-path"] ?? [];
   const configFile = values.config ?? (given === undefined && existsSync(CONFIG_FILE) ? CONFIG_FILE : undefined);
   let jobList: Job[];
@@ -83,7 +87,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     if (given !== undefined) throw new UsageError(`give a PATH or --config, not both`);
     const perProject = (["output", "format", "python", "system", "groups", "extras", "prefer-wheels", "overrides"] as const).find((k) => values[k] !== undefined);
     if (perProject) throw new UsageError(`--${perProject} cannot be used with ${configFile}: set it for each project there`);
-    jobList = loadConfig(configFile).projects.map((p) => projectJob(p, indexUrl, allowPaths));
+    jobList = loadConfig(configFile).projects.map((p) => projectJob(p, { ...(indexUrl ? { indexUrl } : {}), ...(indexes ? { indexes } : {}) }, allowPaths));
   } else {
     if (values.check && !output) throw new UsageError("--check compares with an output file: give -o FILE");
     if (values.json && !output) throw new UsageError("--json prints its report on standard output: give -o FILE for the Nix");
@@ -99,6 +103,7 @@ async function run(argv: string[], io: Io): Promise<number> {
           ...(extras ? { extras } : {}),
           preferWheels: values["prefer-wheels"] ?? false,
           ...(indexUrl ? { indexUrl } : {}),
+          ...(indexes ? { indexes } : {}),
           ...(values.overrides?.length ? { overrides: values.overrides } : {}),
           ...(values["no-inspect"] ? { inspect: false } : {}),
           ...(values["no-project"] ? { project: false } : {}),

@@ -5,15 +5,16 @@ import { refuseInputAsOutput, writeOutput } from "../outputs.js";
 import { NIX_SYSTEMS } from "../resolve/target.js";
 import { sbom } from "../sbom/index.js";
 import { foldWarnings } from "../warnings.js";
-import { checkTargetOptions, COMMON_OPTIONS, TARGET_OPTIONS, type Command, type Io } from "./common.js";
+import { checkTargetOptions, COMMON_OPTIONS, TARGET_OPTIONS, lockPathFrom, type Command, type Io } from "./common.js";
 import { outputFile, parseCommandArgs, type OptionSpecs } from "./args.js";
 
 const HELP = `Usage: lock2nix sbom [PATH] [-o FILE] [options]
 
-Writes a CycloneDX 1.6 JSON SBOM for the lockfile at PATH (a lockfile, or a folder holding
-one; default .): a component per package with its purl (pkg:pypi/name@version), the sha256
-of the files generate would build it from, their URLs, its licence where PyPI reports one,
-and the dependency graph. The generated Nix carries the same purl in passthru.purl.
+Writes a CycloneDX 1.6 JSON SBOM for the lockfile at PATH (a lockfile, a folder holding
+one, or - for standard input; default .): a component per package with its purl
+(pkg:pypi/name@version), the sha256 of the files generate would build it from, their
+URLs, its licence where PyPI reports one, and the dependency graph. The generated Nix
+carries the same purl in passthru.purl.
 
 Options:
   -o, --output FILE     write the SBOM here (default, or -: standard output)
@@ -25,6 +26,8 @@ Options:
       --prefer-wheels   as generate --prefer-wheels (the SBOM names the files that would be used)
       --offline         never use the network: the lock and the cache only (licences from the cache)
       --index-url URL   use this index instead of PyPI (default: $PIP_INDEX_URL)
+      --index NAME=URL  ask URL in place of the index the lock names NAME (or whose URL is
+                        NAME), e.g. a mirror; repeatable (pypi=URL replaces PyPI)
       --jobs N          index requests at once (default 16)
   -q, --quiet           print errors only
   -v, --verbose         also say how many components the SBOM lists
@@ -45,9 +48,10 @@ async function run(argv: string[], io: Io): Promise<number> {
     io.stdout(HELP);
     return 0;
   }
-  const [path = ".", ...rest] = positionals;
+  const [given, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`unexpected argument \`${rest[0]}\``);
-  const { format, systems, groups, extras, jobs, indexUrl } = checkTargetOptions(values);
+  const path = (await lockPathFrom(given, io)) ?? ".";
+  const { format, systems, groups, extras, jobs, indexUrl, indexes } = checkTargetOptions(values);
   if (output) refuseInputAsOutput(output, "-o", [locateLock(path, format).file]);
   const result = await sbom({
     path,
@@ -60,6 +64,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     preferWheels: values["prefer-wheels"] ?? false,
     offline: values.offline ?? false,
     ...(indexUrl ? { indexUrl } : {}),
+    ...(indexes ? { indexes } : {}),
     ...(jobs ? { jobs } : {}),
   });
   if (!values.quiet) for (const warning of foldWarnings(result.warnings, values.verbose)) io.stderr(`lock2nix: warning: ${printable(warning)}\n`);

@@ -15,7 +15,9 @@
  *     format: poetry                 # optional, as --format
  *     prefer-wheels: false           # optional, as --prefer-wheels
  *     index-url: https://…/simple/   # optional, as --index-url
+ *     indexes: { aliyun: https://… } # optional, as --index NAME=URL
  *     overrides: [nix/api.yaml]      # optional: override files, as --overrides
+ * indexes: { aliyun: https://… }     # optional: for every project (a project's own win)
  * ```
  *
  * Paths are relative to the folder holding the config file.
@@ -26,8 +28,10 @@ import { InputFileError, readText } from "../fs.js";
 import { dirname, resolve } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type Scalar, type YAMLMap } from "yaml";
 import { ParseError } from "../errors.js";
+import { suggestion } from "../suggest.js";
 import { formats } from "../formats/index.js";
 import type { FormatId } from "../model.js";
+import { checkedRedirect, type IndexRedirect } from "../index/redirect.js";
 import { isNixSystem, NIX_SYSTEMS, type NixSystem } from "../resolve/target.js";
 
 export const CONFIG_FILE = "lock2nix.yaml";
@@ -46,6 +50,8 @@ export interface ProjectConfig {
   extras?: string[];
   preferWheels?: boolean;
   indexUrl?: string;
+  /** The config's top-level `indexes`, then the project's own (later wins). */
+  indexes?: IndexRedirect[];
   /** Absolute paths of override files, in the order given. */
   overrides?: string[];
   /** Where the project's entry starts, for messages. */
@@ -92,6 +98,20 @@ class Validator {
     return text;
   }
 
+  /** `indexes:`, a mapping of index name (or URL) to the URL to ask instead. */
+  redirects(node: Node | null | undefined, what: string): IndexRedirect[] {
+    if (!isMap(node)) this.fail(node, `${what}: expected a mapping of index names (or URLs) to URLs`);
+    return (node as YAMLMap<Node, Node>).items.map((pair) => {
+      const match = this.string(pair.key, `${what} key`);
+      const url = this.string(pair.value, `${what}.${match}`);
+      try {
+        return checkedRedirect(match, url, what);
+      } catch (err) {
+        return this.fail(pair.value, (err as Error).message);
+      }
+    });
+  }
+
   bool(node: Node | null | undefined, what: string): boolean {
     if (!isScalar(node) || typeof node.value !== "boolean") this.fail(node, `${what}: expected true or false`);
     return (node as Scalar<boolean>).value;
@@ -111,7 +131,7 @@ class Validator {
       const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
       if (key === undefined) this.fail(pair.key ?? node, `${what}: keys must be plain strings`);
       if (!keys.includes(key)) {
-        this.fail(pair.key, `${what}: unknown key \`${key}\` (expected one of ${keys.join(", ")})`);
+        this.fail(pair.key, `${what}: unknown key \`${key}\`${suggestion(key, keys) || ` (expected one of ${keys.join(", ")})`}`);
       }
       out.set(key, pair);
     }
@@ -119,8 +139,8 @@ class Validator {
   }
 }
 
-const TOP_KEYS = ["projects"] as const;
-const PROJECT_KEYS = ["name", "lock", "output", "format", "python", "systems", "groups", "extras", "prefer-wheels", "index-url", "overrides"] as const;
+const TOP_KEYS = ["projects", "indexes"] as const;
+const PROJECT_KEYS = ["name", "lock", "output", "format", "python", "systems", "groups", "extras", "prefer-wheels", "index-url", "indexes", "overrides"] as const;
 const REQUIRED = ["name", "lock", "output"] as const;
 
 /** Parses and validates the text of a config file; paths are resolved against `file`'s folder. */
@@ -142,6 +162,7 @@ export function parseConfig(text: string, file: string): Lock2nixConfig {
   const list = projectsPair.value;
   if (!isSeq(list) || list.items.length === 0) v.fail(list ?? projectsPair, "projects: expected a non-empty list of projects");
   const base = dirname(path);
+  const sharedIndexes = top.has("indexes") ? v.redirects(top.get("indexes")?.value, "indexes") : [];
 
   const names = new Map<string, number>();
   const outputs = new Map<string, string>();
@@ -197,6 +218,8 @@ export function parseConfig(text: string, file: string): Lock2nixConfig {
       if (!/^https?:\/\//.test(url)) v.fail(indexUrl, `${field("index-url")}: expected an http(s) URL`);
       project.indexUrl = url;
     }
+    const indexes = [...sharedIndexes, ...(entry.has("indexes") ? v.redirects(value("indexes"), field("indexes")) : [])];
+    if (indexes.length > 0) project.indexes = indexes;
     const overrides = value("overrides");
     if (overrides !== undefined) {
       project.overrides = v.strings(overrides, field("overrides")).map(({ value: f, node }) => {

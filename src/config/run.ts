@@ -5,6 +5,7 @@
  * and a report of what was done that `--json` prints.
  */
 
+import type { IndexRedirect } from "../index/redirect.js";
 import { dirname, isAbsolute, relative } from "node:path";
 import { parseHeader, staleReasons, unifiedDiff } from "../check.js";
 import { Lock2nixError, LockError } from "../errors.js";
@@ -127,9 +128,13 @@ export interface RunResult {
   errors: Array<unknown>;
 }
 
-/** The job for one project of a config file; `indexUrl` is used where the project names none. */
-export function projectJob(p: ProjectConfig, indexUrl?: string, allowPaths: string[] = []): Job {
-  const url = p.indexUrl ?? indexUrl;
+/**
+ * The job for one project of a config file; `indexUrl` is used where the
+ * project names none, and the project's own `indexes` win over `indexes`.
+ */
+export function projectJob(p: ProjectConfig, defaults: { indexUrl?: string; indexes?: IndexRedirect[] } = {}, allowPaths: string[] = []): Job {
+  const url = p.indexUrl ?? defaults.indexUrl;
+  const indexes = [...(defaults.indexes ?? []), ...(p.indexes ?? [])];
   return {
     name: p.name,
     options: {
@@ -142,6 +147,7 @@ export function projectJob(p: ProjectConfig, indexUrl?: string, allowPaths: stri
       ...(p.extras ? { extras: p.extras } : {}),
       preferWheels: p.preferWheels ?? false,
       ...(url ? { indexUrl: url } : {}),
+      ...(indexes.length ? { indexes } : {}),
       ...(p.overrides?.length ? { overrides: p.overrides } : {}),
       projectRoot: p.root,
       ...(allowPaths.length ? { allowPaths } : {}),

@@ -6,7 +6,7 @@ import { parseWheelFilename } from "../pep/tags.js";
 import { template } from "../templates.js";
 import { VERSION } from "../version.js";
 import { urlForNix } from "../redact.js";
-import { pypiPurl } from "../sbom/purl.js";
+import { buildPurl } from "../sbom/purl.js";
 import { apply, attrName, attrs, bool, comment, concatLists, fillTemplate, list, raw, render, select, str, type NixExpr } from "./nix.js";
 import { ATTR_PATH, defaultLibrary, type EnvValue, type OverrideSet, type SdistFacts, type SdistFactsLookup, type Substitution } from "../overrides/index.js";
 import { chooseBuildSystem, FALLBACK_BUILD_SYSTEM } from "./build-system.js";
@@ -432,7 +432,7 @@ function derivation(name: string, builds: Map<NixSystem, PackageBuild>, options:
         // lock2nix could not read (computed by its backend) cannot be known to match.
         ["dontCheckPythonMetadata", b.source.kind === "path" && !wheel && version === b.version && localVersionUnknown(name, b.version, options) ? bool(true) : undefined],
         // The same purl as the SBOM's component (lock2nix sbom), so Nix-side tools can join the two.
-        ["passthru", attrs([["purl", str(unknownGitVersion(b.source, facts) ? pypiPurl(name) : pypiPurl(name, version))]])],
+        ["passthru", attrs([["purl", str(buildPurl(b, b.source.kind === "path" ? options.sdistFacts?.(name, b.version)?.version : undefined))]])],
       ]),
     );
   };

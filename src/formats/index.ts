@@ -1,6 +1,6 @@
 import { lstatSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { Lock2nixError, LockError } from "../errors.js";
+import { Lock2nixError, LockError, UsageError } from "../errors.js";
 import { decodeText, InputFileError, readBounded, readOptional } from "../fs.js";
 import { inScope, outOfScopeReason, pathScope, type PathScope } from "../scope.js";
 import type { FormatId, Lock } from "../model.js";
@@ -12,6 +12,7 @@ import { readPylock } from "./pylock/index.js";
 import { readPipfileLock } from "./pipenv/index.js";
 import { readRequirements } from "./requirements/index.js";
 import type { LockFormat, LockInput } from "./types.js";
+import { sniffFormat, stdinLock } from "./stdin.js";
 
 export const formats = {
   poetry: { id: "poetry", fileNames: ["poetry.lock"], read: readPoetryLock },
@@ -40,6 +41,12 @@ function entryKind(path: string): "file" | "other" | "dangling" | "none" {
 
 /** Finds the lockfile for PATH (a lockfile or a folder holding one) and its format. */
 export function locateLock(path: string, format?: FormatId): { file: string; format: LockFormat } {
+  const piped = stdinLock(path);
+  if (piped) {
+    const sniffed = format ?? sniffFormat(decodeText(piped));
+    if (!sniffed) throw new UsageError(`standard input: cannot tell the lock format from its content; pass --format (one of ${Object.keys(formats).join(", ")})`);
+    return { file: path, format: formats[sniffed] };
+  }
   let stat;
   try {
     stat = statSync(path);
@@ -99,6 +106,8 @@ export function readLock(path: string, format?: FormatId, memo?: LockMemo, scope
 
 /** An input file's bytes (bounded, regular files only), or an error naming it. */
 export function readInput(path: string): Buffer {
+  const piped = stdinLock(path);
+  if (piped) return piped;
   try {
     return readBounded(path);
   } catch (err) {

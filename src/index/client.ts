@@ -4,7 +4,7 @@ import { versionsEqual } from "../pep/version.js";
 import { parseSdistFilename } from "../pep/tags.js";
 import type { CacheEntry, DiskCache } from "./cache.js";
 import { CredentialStore, credentialEnvName, redactUrl } from "./credentials.js";
-import { IndexError, type HttpClient } from "./http.js";
+import { IndexError, UnreachableError, type HttpClient } from "./http.js";
 import { parsePypiJson, parseSimpleHtml, parseSimpleJson, type FileFilter } from "./responses.js";
 import type { FreshnessReportingClient, IndexFile, IndexLocation, Lookup } from "./types.js";
 
@@ -127,11 +127,20 @@ export class CachingIndexClient implements FreshnessReportingClient {
       throw new OfflineMiss(`${what}: not in the cache (${cacheKey}), and --offline forbids asking index ${index.name}`);
     }
     const credentials = this.credentials.lookup(index.name, new URL(url));
-    const res = await this.options.http.get(url, {
-      accept,
-      ...(cached?.etag ? { etag: cached.etag } : {}),
-      ...(credentials ? { credentials } : {}),
-    });
+    const res = await this.options.http
+      .get(url, {
+        accept,
+        ...(cached?.etag ? { etag: cached.etag } : {}),
+        ...(credentials ? { credentials } : {}),
+      })
+      .catch((err: unknown) => {
+        if (!(err instanceof UnreachableError)) throw err;
+        throw new UnreachableError(
+          `index ${index.name} (${redactUrl(index.url)}) cannot be reached: ${err.host}: ${err.reason}; check its URL and the network, or ask another index in its place with --index ${index.name}=URL`,
+          err.host,
+          err.reason,
+        );
+      });
     if (res.status === 304 && cached) {
       const revalidated = { ...cached, storedAt: Date.now(), maxAge: maxAge(res.headers) };
       this.options.cache?.put(revalidated);

@@ -37,6 +37,18 @@ export interface GetOptions {
 /** The index cannot be used: it stayed unreachable, or answered with an error. */
 export class IndexError extends Lock2nixError {}
 
+/** A host that never answered in this run failed DNS or refused connections: later requests to it fail at once. */
+export class UnreachableError extends IndexError {
+  constructor(
+    message: string,
+    readonly host: string,
+    /** What went wrong, without the URL: `the host name does not resolve`, `connection refused`. */
+    readonly reason: string,
+  ) {
+    super(message);
+  }
+}
+
 class RetryableError extends Error {
   constructor(
     message: string,
@@ -77,6 +89,8 @@ export class HttpClient {
   private readonly downloadDeadlineMs: number;
   /** Hosts that answered at least once in this run. */
   private readonly answered = new Set<string>();
+  /** Hosts found unreachable in this run, and why: not tried again. */
+  private readonly unreachable = new Map<string, string>();
   private readonly retries: number;
   private readonly backoffMs: number;
   private readonly maxRetryAfterMs: number;
@@ -172,14 +186,19 @@ export class HttpClient {
   private async withRetries<T>(url: string, attempt: () => Promise<T>, what: string): Promise<T> {
     let last = "";
     for (let n = 0; n <= this.retries; n++) {
+      // Every request a lock makes to a dead mirror waits in the queue: only the first ones try it.
+      const host = hostOf(url);
+      const known = host === undefined ? undefined : this.unreachable.get(host);
+      if (host !== undefined && known !== undefined) throw unreachable(url, host, known);
       try {
         return await attempt();
       } catch (err) {
         if (!(err instanceof RetryableError)) throw err;
         last = err.message;
         const neverAnswered = err.host !== undefined && !this.answered.has(err.host);
-        if (neverAnswered && (DNS_CODES.has(err.code ?? "") || (err.code === "ECONNREFUSED" && n >= 1))) {
-          throw new IndexError(`${redactUrl(url)}: ${err.host} cannot be reached (${last}); check the URL, or the network`);
+        if (err.host !== undefined && neverAnswered && (DNS_CODES.has(err.code ?? "") || (err.code === "ECONNREFUSED" && n >= 1))) {
+          this.unreachable.set(err.host, last);
+          throw unreachable(url, err.host, last);
         }
         if (err.retryAfterMs !== undefined && err.retryAfterMs > this.maxRetryAfterMs) {
           throw new IndexError(`${redactUrl(url)}: ${last}, and the server asks to retry after ${Math.ceil(err.retryAfterMs / 1000)} s, longer than lock2nix waits (${this.maxRetryAfterMs / 1000} s)`);
@@ -226,6 +245,18 @@ export class HttpClient {
       "the download failed",
     );
   }
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
+}
+
+function unreachable(url: string, host: string, reason: string): UnreachableError {
+  return new UnreachableError(`${redactUrl(url)}: ${host} cannot be reached (${reason}); check the URL, or the network`, host, reason);
 }
 
 /** getaddrinfo's failures: the name does not resolve (now). */

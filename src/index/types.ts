@@ -18,6 +18,8 @@ export interface IndexLocation {
   url: string;
   /** PyPI itself: ask the JSON API (`/pypi/<name>/<version>/json`). */
   pypiJson: boolean;
+  /** Asked in place of the index the lock names (`--index NAME=URL`). */
+  redirected?: boolean;
 }
 
 /** What generate needs from an index: the files of one release. */

@@ -41,6 +41,8 @@ export interface PackageBuild {
   droppedForCycle: string[];
   /** The lock does not say what this package depends on: the runtime check cannot be satisfied. */
   unknownDependencies: boolean;
+  /** The lock gives no version: `version` is a stand-in (LockedPackage.versionUnknown). */
+  versionUnknown?: boolean;
 }
 
 export interface Resolution {
@@ -383,6 +385,7 @@ export function resolveLock(lock: Lock, options: ResolveOptions = {}): Resolutio
         dependencies,
         droppedForCycle,
         unknownDependencies: pkg.unknownDependencies ?? false,
+        ...(pkg.versionUnknown ? { versionUnknown: true } : {}),
       };
       if (!packages.has(name)) packages.set(name, new Map());
       packages.get(name)?.set(system, build);

@@ -4,17 +4,25 @@ import pLimit from "p-limit";
 import { Lock2nixError, LockError } from "../errors.js";
 import { gitSourceHash } from "../index/git.js";
 import { OfflineMiss } from "../index/client.js";
-import { IndexError } from "../index/http.js";
+import { IndexError, UnreachableError } from "../index/http.js";
 import { redactUrl } from "../index/credentials.js";
 import type { HttpClient } from "../index/http.js";
-import { isPypiIndex } from "../index/pypi-urls.js";
+import { isPypiIndex, predictPypiUrl } from "../index/pypi-urls.js";
+import { redirectFor, type IndexRedirect } from "../index/redirect.js";
 import type { IndexClient, IndexFile, IndexLocation } from "../index/types.js";
-import type { Lock, LockedPackage, PackageSource } from "../model.js";
+import type { Lock, LockedPackage } from "../model.js";
 import type { BuildSource, Resolution } from "./index.js";
 
 export interface IndexSettings {
   /** Replaces PyPI for every package the lock assigns to it, as pip's --index-url does. */
   indexUrl?: string;
+  /** `--index NAME=URL`: indexes the lock names, asked elsewhere (they win over indexUrl for PyPI). */
+  redirects?: IndexRedirect[];
+}
+
+/** Where index lookups go: --index-url for PyPI, --index redirects for any index the lock names. */
+export function indexSettings(indexUrl: string | undefined, redirects: IndexRedirect[] | undefined): IndexSettings {
+  return { ...(indexUrl ? { indexUrl } : {}), ...(redirects?.length ? { redirects } : {}) };
 }
 
 export interface LocateContext {
@@ -29,31 +37,38 @@ export interface LocateContext {
 }
 
 /** The index a package's files are asked of. */
-export function indexFor(source: Extract<PackageSource, { kind: "index" }>, settings: IndexSettings): IndexLocation {
+export function indexFor(source: { url: string; name?: string | undefined }, settings: IndexSettings): IndexLocation {
+  const redirect = redirectFor(settings.redirects, source);
+  if (redirect) {
+    const name = isPypiIndex(source.url) ? "pypi" : (source.name ?? hostOf(source));
+    // Redirected to PyPI itself, PyPI's JSON API answers (and its URLs are predicted, as for any PyPI package).
+    return isPypiIndex(redirect.url)
+      ? { name, url: "https://pypi.org/simple", pypiJson: true, redirected: true }
+      : { name, url: redirect.url, pypiJson: false, redirected: true };
+  }
   if (isPypiIndex(source.url)) {
     return settings.indexUrl
       ? { name: "default", url: settings.indexUrl, pypiJson: false }
       : { name: "pypi", url: "https://pypi.org/simple", pypiJson: true };
   }
-  let host: string;
+  return { name: source.name ?? hostOf(source), url: source.url, pypiJson: false };
+}
+
+function hostOf(source: { url: string; name?: string | undefined }): string {
   try {
-    host = new URL(source.url).hostname;
+    return new URL(source.url).hostname;
   } catch {
     throw new LockError(`index ${source.name ?? ""}${source.name ? " " : ""}${JSON.stringify(source.url)} is not a URL`);
   }
-  return { name: source.name ?? host, url: source.url, pypiJson: false };
 }
 
-async function filesOf(
-  pkg: LockedPackage,
-  ctx: LocateContext,
-  extraIndexes: Array<{ url: string; name: string }> = [],
-): Promise<{ index: IndexLocation; files: IndexFile[] } | undefined> {
+async function filesOf(pkg: LockedPackage, ctx: LocateContext, lock: Lock): Promise<{ index: IndexLocation; files: IndexFile[] } | undefined> {
+  const extraIndexes = lock.root.indexes ?? [];
   if (pkg.source.kind !== "index") return undefined;
   const indexes = [
     indexFor(pkg.source, ctx.settings),
     // pip looks in every index; the extra ones only serve what the first lacks.
-    ...extraIndexes.map((i) => ({ name: i.name, url: i.url, pypiJson: false })),
+    ...extraIndexes.map((i) => (redirectFor(ctx.settings.redirects, i) ? indexFor(i, ctx.settings) : { name: i.name, url: i.url, pypiJson: false })),
   ];
   for (const [i, index] of indexes.entries()) {
     try {
@@ -61,6 +76,8 @@ async function filesOf(
       if (files.length > 0 || i === indexes.length - 1) return { index, files };
     } catch (err) {
       if (err instanceof OfflineMiss) return undefined;
+      // An index the lock names is down: the lockfile is where it is named, not one package.
+      if (err instanceof UnreachableError) throw err.inFile(lock.file);
       const notFound = err instanceof IndexError && / is not on index /.test(err.message);
       if (!notFound || i === indexes.length - 1) throw err;
     }
@@ -80,7 +97,7 @@ export async function nameArtifactsByHash(lock: Lock, ctx: LocateContext): Promi
   const missing: string[] = [];
   await allOrFirstError(
     unnamed.map(async (pkg) => {
-      const found = await filesOf(pkg, ctx, lock.root.indexes);
+      const found = await filesOf(pkg, ctx, lock);
       if (!found) {
         missing.push(`${pkg.name} ${pkg.version}`);
         return;
@@ -137,7 +154,9 @@ export async function locateArtifacts(lock: Lock, resolution: Resolution, ctx: L
       const pkg = byKey.get(`${name} ${version}`);
       if (!pkg) continue;
       const job = (async () => {
-        const found = await filesOf(pkg, ctx, lock.root.indexes);
+        const found = await filesOf(pkg, ctx, lock);
+        const asked = pkg.source.kind === "index" ? indexFor(pkg.source, ctx.settings) : undefined;
+        const toPypi = asked?.redirected === true && asked.pypiJson;
         if (found) {
           for (const file of found.files) {
             if (file.yanked) {
@@ -173,7 +192,14 @@ export async function locateArtifacts(lock: Lock, resolution: Resolution, ctx: L
             }
             if (!found.index.pypiJson) {
               build.source = { kind: "artifact", artifact: { ...artifact, url: file.url, urlGuessed: false, sha256: artifact.sha256 || file.sha256 || "" } };
+            } else if (toPypi) {
+              // The lock's URLs name the index it was redirected from: PyPI's are predicted instead.
+              build.source = { kind: "artifact", artifact: { ...artifact, url: predictPypiUrl(artifact.filename), urlGuessed: false } };
             }
+            sources.set(artifact, build.source);
+          } else if (toPypi) {
+            // Offline and not cached, an index redirected to PyPI still has PyPI's predictable URLs.
+            build.source = { kind: "artifact", artifact: { ...artifact, url: predictPypiUrl(artifact.filename), urlGuessed: false } };
             sources.set(artifact, build.source);
           }
         }

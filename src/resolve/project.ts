@@ -82,6 +82,7 @@ function rootBuilds(name: string, dir: string, tree: LocalTreeFacts, lock: Lock,
       name,
       // The tree's own version; where its backend computes one lock2nix could not, the emitter says so.
       version: tree.version ?? "0",
+      ...(tree.version === undefined ? { versionUnknown: true } : {}),
       source: { kind: "path", path: dir, format: "directory" },
       dependencies: closure.filter((n) => direct.has(n)),
       droppedForCycle: [],

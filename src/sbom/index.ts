@@ -2,16 +2,17 @@ import { createHash } from "node:crypto";
 import { basename, dirname, resolve } from "node:path";
 import type { Models } from "@cyclonedx/cyclonedx-library";
 import { settleWrites } from "../fs.js";
-import { generate, type GenerateOptions } from "../generate.js";
+import { generate, type GenerateOptions, type GenerateResult } from "../generate.js";
 import { DiskCache, defaultCacheDir } from "../index/cache.js";
 import { redactUrl } from "../index/credentials.js";
 import { HttpClient } from "../index/http.js";
 import { isPypiIndex } from "../index/pypi-urls.js";
-import type { Lock, LockedPackage } from "../model.js";
+import { redirectFor } from "../index/redirect.js";
+import { PYPI_SIMPLE_URL, type Lock, type LockedPackage } from "../model.js";
 import type { PackageBuild, Resolution } from "../resolve/index.js";
 import { VERSION } from "../version.js";
 import { pypiLicenses, type LicenseLookup, type ReportedLicense } from "./licenses.js";
-import { pypiPurl } from "./purl.js";
+import { buildPurl } from "./purl.js";
 
 /**
  * `lock2nix sbom`: a CycloneDX 1.6 JSON bill of materials for what
@@ -77,7 +78,12 @@ function references({ Enums, Models }: Cdx, builds: PackageBuild[]): { refs: Mod
 }
 
 /** Builds the BOM from a lock and its resolution. */
-export async function buildBom(lock: Lock, resolution: Resolution, licenses?: LicenseLookup): Promise<Models.Bom> {
+export async function buildBom(
+  lock: Lock,
+  resolution: Resolution,
+  licenses?: LicenseLookup,
+  localVersion: GenerateResult["localVersion"] = () => undefined,
+): Promise<Models.Bom> {
   const cdx = await cyclonedx();
   const { Enums, Models } = cdx;
   const byKey = new Map<string, LockedPackage>(lock.packages.map((p) => [`${p.name} ${p.version}`, p]));
@@ -97,12 +103,17 @@ export async function buildBom(lock: Lock, resolution: Resolution, licenses?: Li
     }
   }
   const components = new Map<string, Models.Component[]>();
+  const byRelease = new Map<string, Models.Component>();
   const pending: Array<Promise<void>> = [];
   for (const [name, versions] of [...releases].sort(([a], [b]) => a.localeCompare(b))) {
     for (const [version, builds] of versions) {
-      const purl = pypiPurl(name, version);
+      const build = builds[0] as PackageBuild;
+      const local = build.source.kind === "path" ? localVersion(name, version) : undefined;
+      const purl = buildPurl(build, local);
       const { refs, single } = references(cdx, builds);
-      const component = new Models.Component(Enums.ComponentType.Library, name, { version, purl, bomRef: purl });
+      // A version the lock does not give is left out, not shown as its stand-in.
+      const shown = local ?? (build.versionUnknown ? undefined : version);
+      const component = new Models.Component(Enums.ComponentType.Library, name, { ...(shown !== undefined ? { version: shown } : {}), purl, bomRef: purl });
       if (single) component.hashes.set(Enums.HashAlgorithm["SHA-256"], single);
       for (const r of refs) component.externalReferences.add(r);
       const pkg = byKey.get(`${name} ${version}`);
@@ -112,12 +123,13 @@ export async function buildBom(lock: Lock, resolution: Resolution, licenses?: Li
       }
       bom.components.add(component);
       components.set(name, [...(components.get(name) ?? []), component]);
+      byRelease.set(`${name} ${version}`, component);
     }
   }
   await Promise.all(pending);
   for (const [name, versions] of releases) {
     for (const [version, builds] of versions) {
-      const component = components.get(name)?.find((c) => c.version === version);
+      const component = byRelease.get(`${name} ${version}`);
       if (!component) continue;
       for (const dep of new Set(builds.flatMap((b) => b.dependencies))) {
         for (const target of components.get(dep) ?? []) component.dependencies.add(target.bomRef);
@@ -139,7 +151,7 @@ export async function serializeBom(bom: Models.Bom): Promise<string> {
 export async function sbom(options: SbomOptions): Promise<SbomResult> {
   const result = await generate(options);
   const offline = options.offline ?? false;
-  const pypiServed = result.lock.packages.some((p) => p.source.kind === "index" && isPypiIndex(p.source.url)) && !(options.indexUrl ?? process.env["PIP_INDEX_URL"]);
+  const pypiServed = result.lock.packages.some((p) => p.source.kind === "index" && isPypiIndex(p.source.url)) && !(options.indexUrl ?? process.env["PIP_INDEX_URL"]) && !redirectFor(options.indexes, { url: PYPI_SIMPLE_URL });
   let licenses = options.licenses;
   let http: HttpClient | undefined;
   if (!licenses && pypiServed) {
@@ -147,7 +159,7 @@ export async function sbom(options: SbomOptions): Promise<SbomResult> {
     licenses = pypiLicenses({ http, cache: new DiskCache(options.cacheDir ?? defaultCacheDir()), offline });
   }
   try {
-    const bom = await buildBom(result.lock, result.resolution, licenses);
+    const bom = await buildBom(result.lock, result.resolution, licenses, result.localVersion);
     return { bom, json: await serializeBom(bom), warnings: result.warnings };
   } finally {
     await http?.close();

@@ -44,13 +44,25 @@ function exampleOsv(): string {
 }
 
 describe("lock2nix audit", () => {
-  it("prints { schemaVersion, findings: [ { kind, severity, package, version, message } ] } with --json", async () => {
+  it("prints { schemaVersion, findings: [ { kind, severity, package, version, message, rule, advisory?, file, line } ] } with --json", async () => {
     const dir = exampleLock();
     const { code, stdout, stderr } = await runCli(["audit", dir, "--json", "--offline", "--osv-db", exampleOsv()]);
     expect(code).toBe(1);
     const doc = JSON.parse(stdout) as { findings: Array<Record<string, string>> };
     expect(Object.keys(doc)).toEqual(["schemaVersion", "findings"]);
-    for (const f of doc.findings) expect(Object.keys(f)).toEqual(["kind", "severity", "package", "version", "message"]);
+    const file = join(dir, "poetry.lock");
+    const lockLines = readFileSync(file, "utf8").split("\n");
+    for (const f of doc.findings) {
+      const advisory = f["kind"] === "vulnerability" || f["kind"] === "malicious" ? ["advisory"] : [];
+      expect(Object.keys(f)).toEqual(["kind", "severity", "package", "version", "message", "rule", ...advisory, "file", "line"]);
+      expect(f["file"]).toBe(file);
+      expect(lockLines[Number(f["line"]) - 1]).toBe(`name = "${f["package"]}"`);
+    }
+    expect(doc.findings.find((f) => f["package"] === "werkzeug" && f["kind"] === "vulnerability")).toMatchObject({
+      rule: "vulnerability/GHSA-2g68-c3qc-8985",
+      advisory: { id: "GHSA-2g68-c3qc-8985", aliases: ["CVE-2024-34069"], fixed: ["3.0.3"] },
+    });
+    expect(doc.findings.find((f) => f["kind"] === "malicious")).toMatchObject({ advisory: { id: "MAL-2023-462", aliases: [], fixed: [] } });
     expect(doc.findings.slice(0, 3).map((f) => `${f["severity"]} ${f["kind"]} ${f["package"]}`)).toEqual([
       "critical malicious python3-dateutil",
       "high vulnerability werkzeug",

@@ -22,6 +22,17 @@ describe("the built CLI", () => {
     expect(cli(["--version"], tempDir())).toBe(`lock2nix ${VERSION}\n`);
   });
 
+  it("reads a lock piped to `generate -` from the process's standard input", () => {
+    const app = join(ROOT, "examples", "poetry-app");
+    const out = execFileSync(process.execPath, [BIN, "generate", "-", "--offline", "--quiet"], {
+      cwd: app,
+      input: readFileSync(join(app, "poetry.lock")),
+      encoding: "utf8",
+      env: { ...process.env, XDG_CACHE_HOME: tempDir() },
+    });
+    expect(out).toBe(readFileSync(join(app, "lock.nix"), "utf8").replace("from poetry.lock.", "from <stdin>."));
+  });
+
   it("writes the example's committed output, and answers a second run from its caches", () => {
     const cacheHome = tempDir();
     // A copy of the example, written beside its lock as the committed file is (the project's tree is a relative path).

@@ -68,11 +68,12 @@ describe("lock2nix.yaml", () => {
   it.each([
     ["", "/repo/lock2nix.yaml:1:1: the file is empty: expected `projects:` with a list of projects"],
     ["projects: []\n", "/repo/lock2nix.yaml:1:11: projects: expected a non-empty list of projects"],
-    ["project:\n  - name: a\n", "/repo/lock2nix.yaml:1:1: the file: unknown key `project` (expected one of projects)"],
+    ["project:\n  - name: a\n", "/repo/lock2nix.yaml:1:1: the file: unknown key `project` (did you mean `projects`?)"],
+    ["projects: []\nsettings: {}\n", "/repo/lock2nix.yaml:2:1: the file: unknown key `settings` (expected one of projects, indexes)"],
     ["projects:\n  - name: a\n    lock: x\n", "/repo/lock2nix.yaml:2:5: projects[0]: missing key `output`"],
     [
       "projects:\n  - name: a\n    lock: x\n    output: o.nix\n    pyhton: '3.12'\n",
-      "/repo/lock2nix.yaml:5:5: projects[0]: unknown key `pyhton` (expected one of name, lock, output, format, python, systems, groups, extras, prefer-wheels, index-url, overrides)",
+      "/repo/lock2nix.yaml:5:5: projects[0]: unknown key `pyhton` (did you mean `python`?)",
     ],
     [
       "projects:\n  - name: a\n    lock: x\n    output: o.nix\n    systems: [x86_64-linux, riscv64-linux]\n",

@@ -49,6 +49,11 @@ describe("JSON reports", () => {
 
   it("the schemas refuse a report without schemaVersion (they are not rubber stamps)", () => {
     expect(compile("audit-report.schema.json")({ findings: [] })).toBe(false);
+    const finding = { kind: "vulnerability", severity: "high", package: "a", version: "1", message: "m", rule: "vulnerability/X", file: "poetry.lock" };
+    // A vulnerability without its advisory, or an advisory without fixed versions, is not a report.
+    expect(compile("audit-report.schema.json")({ schemaVersion: 1, findings: [finding] })).toBe(false);
+    expect(compile("audit-report.schema.json")({ schemaVersion: 1, findings: [{ ...finding, advisory: { id: "X", aliases: [] } }] })).toBe(false);
+    expect(compile("audit-report.schema.json")({ schemaVersion: 1, findings: [{ ...finding, advisory: { id: "X", aliases: [], fixed: ["2"] }, line: 3 }] })).toBe(true);
     expect(compile("generate-report.schema.json")({ schemaVersion: 1, lock2nix: "0", mode: "generate", ok: true, projects: [{}] })).toBe(false);
   });
 });

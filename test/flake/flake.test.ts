@@ -5,7 +5,8 @@
 // tests copy the repository into a fresh git repository of their own.
 
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, readdirSync, writeFileSync } from "node:fs";
+import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { basename, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { generate } from "../../src/generate.js";
@@ -162,6 +163,50 @@ describe.skipIf(NIX_SKIP_REASON)("the flake, against the stand-in for nixpkgs", 
     expect(wrong.stderr).toContain("this file was generated for python 3.12 but was given python 3.11");
     // The overlay's package is lazy: present without being evaluated, so any nixpkgs takes it.
     expect(evalJson(`(pkgs.extend flake.overlays.default) ? lock2nix`)).toBe(true);
+  });
+});
+
+describe.skipIf(NIX_SKIP_REASON)("the CLI package's npm registry, given by whoever builds", () => {
+  const REGISTRY = "http://registry.invalid/npm/";
+  const evalJson = (expr: string) => JSON.parse(execFileSync("nix-instantiate", ["--eval", "--strict", "--json", "--expr", expr], { encoding: "utf8", cwd: ROOT }));
+  const lockExpr = `builtins.fromJSON (builtins.readFile ${ROOT}/package-lock.json)`;
+
+  it("names no registry in the repository's package-lock.json", () => {
+    const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { resolved?: string }> };
+    expect(Object.values(lock.packages).filter((p) => p.resolved !== undefined)).toEqual([]);
+  });
+
+  it("gives every package npm's tarball URL on that registry, the path npm itself fetched it from", () => {
+    const resolved = evalJson(`builtins.mapAttrs (_: m: m.resolved or null) (import ${ROOT}/nix/npm-registry.nix "${REGISTRY}" (${lockExpr})).packages`) as Record<string, string | null>;
+    expect(resolved[""]).toBeNull();
+    expect(resolved["node_modules/@cyclonedx/cyclonedx-library"]).toMatch(/^http:\/\/registry\.invalid\/npm\/@cyclonedx\/cyclonedx-library\/-\/cyclonedx-library-[^/]+\.tgz$/);
+    // npm's own cache holds what `npm ci` fetched, keyed by URL: each of those paths is the one computed here.
+    const cache = join(process.env["npm_config_cache"] ?? join(homedir(), ".npm"), "_cacache", "index-v5");
+    const fetched = new Set<string>();
+    for (const f of readdirSync(cache, { recursive: true }) as string[]) {
+      const path = join(cache, f);
+      if (!statSync(path).isFile()) continue;
+      for (const m of readFileSync(path, "latin1").matchAll(/"key":"make-fetch-happen:request-cache:https?:\/\/[^/"]+\/((?:@[^/"]+\/)?[^/"]+\/-\/[^/"]+\.tgz)"/g)) fetched.add(m[1] as string);
+    }
+    const lock = JSON.parse(readFileSync(join(ROOT, "package-lock.json"), "utf8")) as { packages: Record<string, { optional?: boolean }> };
+    const installed = Object.entries(lock.packages).filter(([path, p]) => path !== "" && !p.optional);
+    expect(installed.length).toBeGreaterThan(50);
+    const missing = installed.map(([path]) => (resolved[path] as string).slice(REGISTRY.length)).filter((p) => !fetched.has(p));
+    expect(missing).toEqual([]);
+  });
+
+  it("nix/cli.nix gives importNpmLock the registry's lock when given npmRegistry (as `.override` does), the lock as it is without", () => {
+    const call = (registry: string) => `
+      let
+        stub = {
+          lib = { optionalAttrs = c: a: if c then a else { }; licenses = { }; };
+          buildNpmPackage = args: args;
+          importNpmLock = { __functor = _: args: args; npmConfigHook = "hook"; };
+        };
+      in (import ${ROOT}/nix/cli.nix (stub // ${registry})).npmDeps`;
+    const given = evalJson(`let d = ${call(`{ npmRegistry = "${REGISTRY}"; }`)}; in { root = builtins.baseNameOf d.npmRoot; undici = d.packageLock.packages."node_modules/undici".resolved; }`);
+    expect(given.undici).toMatch(/^http:\/\/registry\.invalid\/npm\/undici\/-\/undici-[^/]+\.tgz$/);
+    expect(evalJson(`builtins.attrNames (${call("{ }")})`)).toEqual(["npmRoot"]);
   });
 });
 

@@ -13,7 +13,7 @@ import { HttpClient } from "../../src/index/http.js";
 import { gitSourceHash } from "../../src/index/git.js";
 import { forgetSecrets, redact, registerSecret, urlForNix } from "../../src/redact.js";
 import { HAVE_NIX, NIX_SKIP_REASON, nixParse, tempDir } from "../helpers.js";
-import { startIndexServer } from "../support/index-server.js";
+import { closedPort, startIndexServer } from "../support/index-server.js";
 
 const SIX = "1e61c37477a1626458e36f7b1d82aa5c9b094fa4802892072e49de9c60c4c926";
 const SIX_URL = "https://files.pythonhosted.org/packages/71/39/171f1c67cd00715f190ba0b100d606d440a28c93c7714febeca8b79af85e/six-1.16.0.tar.gz";
@@ -520,10 +520,3 @@ describe("10. refusals", () => {
 });
 
 /** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}

@@ -20,7 +20,8 @@ function attrTree(paths: string[]): string {
     for (const seg of p.split(".")) n = n.get(seg) ?? (n.set(seg, new Map()), n.get(seg) as Node);
   }
   const render = (n: Node, prefix: string): string =>
-    `{ ${[...n].map(([k, c]) => `"${k}" = { __name = "${prefix}${k}"; } // ${render(c, `${prefix}${k}.`)};`).join(" ")} }`;
+    // outPath: the library's `{out:attr}`/`toString pkgs.x` env values need a store path, as a real package has.
+    `{ ${[...n].map(([k, c]) => `"${k}" = { __name = "${prefix}${k}"; outPath = "/nix/store/${prefix}${k}"; } // ${render(c, `${prefix}${k}.`)};`).join(" ")} }`;
   return render(root, "");
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Spec, Validation } from "@cyclonedx/cyclonedx-library";
 import { PackageURL } from "packageurl-js";
@@ -9,6 +9,7 @@ import { DiskCache } from "../../src/index/cache.js";
 import { HttpClient } from "../../src/index/http.js";
 import { licenseFromPypiJson, pypiLicenses } from "../../src/sbom/licenses.js";
 import { sbom } from "../../src/sbom/index.js";
+import { generate } from "../../src/generate.js";
 import { pypiPurl } from "../../src/sbom/purl.js";
 import { startIndexServer, type IndexFile, type IndexServer } from "../support/index-server.js";
 import { CORPUS, tempDir, SHARED_SKIP_REASON } from "../helpers.js";
@@ -143,6 +144,37 @@ describe("lock2nix sbom", () => {
     }
     const validator = new Validation.JsonStrictValidator(Spec.Version.v1dot6);
     expect(await validator.validate(readFileSync(out, "utf8"))).toBeNull();
+  });
+});
+
+describe("purls of packages not from an index", () => {
+  const COMMIT = "0123456789abcdef0123456789abcdef01234567";
+
+  it("leave out a version the lock does not give, and name a git source's repository and commit in vcs_url", async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, "local"));
+    writeFileSync(join(dir, "local", "pyproject.toml"), '[project]\nname = "local-pkg"\nversion = "1.2"\n[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n');
+    mkdirSync(join(dir, "dyn"));
+    writeFileSync(join(dir, "dyn", "pyproject.toml"), '[project]\nname = "dyn-pkg"\ndynamic = ["version"]\n[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n');
+    writeFileSync(join(dir, "requirements.txt"), `local-pkg @ file://${join(dir, "local")}\ndyn-pkg @ file://${join(dir, "dyn")}\ngitdep @ git+https://user:tok@git.example/repo.git@${COMMIT}\n`);
+    const common = { path: dir, offline: true, cacheDir: tempDir(), python: "3.11", systems: ["x86_64-linux" as const], inspect: false };
+    const result = await sbom({ ...common, output: join(dir, "lock.nix"), licenses: async () => undefined });
+    const components = (JSON.parse(result.json) as { components: CdxComponent[] }).components;
+    const byName = new Map(components.map((c) => [c.name, c]));
+    // A local tree's version is read from its pyproject.toml; a dynamic one is unknown, and left out.
+    expect(byName.get("local-pkg")?.purl).toBe("pkg:pypi/local-pkg@1.2");
+    expect(byName.get("dyn-pkg")?.purl).toBe("pkg:pypi/dyn-pkg");
+    expect(byName.get("dyn-pkg")?.version).toBeUndefined();
+    const vcs = `git+https://git.example/repo.git@${COMMIT}`;
+    expect(byName.get("gitdep")?.purl).toBe(`pkg:pypi/gitdep?vcs_url=${encodeURIComponent(vcs)}`);
+    expect(byName.get("gitdep")?.purl).toBe(new PackageURL("pypi", undefined, "gitdep", undefined, { vcs_url: vcs }, undefined).toString());
+    expect(result.json).not.toContain("tok");
+    expect(result.json).not.toContain("@0");
+    const validator = new Validation.JsonStrictValidator(Spec.Version.v1dot6);
+    expect(await validator.validate(result.json)).toBeNull();
+    // The generated Nix's passthru.purl is the same, so the two join.
+    const { nix } = await generate({ ...common, output: join(dir, "lock.nix") });
+    expect([...nix.matchAll(/purl = "([^"]+)";/g)].map((m) => m[1]).sort()).toEqual(components.map((c) => c.purl).sort());
   });
 });
 

@@ -4,7 +4,7 @@
 // basic auth, so clients can be tested against realistic failures.
 
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createTcpServer, type AddressInfo } from "node:net";
 import { createHash } from "node:crypto";
 import { versionsEqual } from "../../src/pep/version.js";
 import {
@@ -261,4 +261,13 @@ export async function startIndexServer(options: IndexServerOptions): Promise<Ind
 
 function safeEq(a: string, b: string): boolean {
   return versionsEqual(a, b);
+}
+
+/** A loopback port nothing listens on: connecting to it is refused. */
+export async function closedPort(): Promise<number> {
+  const server = createTcpServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  return port;
 }

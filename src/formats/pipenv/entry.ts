@@ -209,6 +209,7 @@ export function readPipenvEntry(key: string, table: Record<string, unknown>, f: 
     package: {
       name,
       version,
+      ...(versionless ? { versionUnknown: true } : {}),
       source,
       artifacts,
       dependencies: [],

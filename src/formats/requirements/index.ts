@@ -96,7 +96,7 @@ export function readRequirementsTree(input: LockInput, options: ReadRequirements
         );
       }
       candidate = {
-        pkg: { name: r.name, version, source, artifacts: artifactsOf(r, source), dependencies: [], extras: {}, groups: [DEFAULT_GROUP] },
+        pkg: { name: r.name, version, ...(r.version === undefined ? { versionUnknown: true } : {}), source, artifacts: artifactsOf(r, source), dependencies: [], extras: {}, groups: [DEFAULT_GROUP] },
         key,
         markers: r.marker === undefined ? undefined : [r.marker],
         first: r,

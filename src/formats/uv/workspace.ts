@@ -86,6 +86,7 @@ export class Converter {
       name: pkg.name,
       // FIXME(model): a source tree with a dynamic version has none in the lock.
       version: pkg.version ?? "0",
+      ...(pkg.version === undefined ? { versionUnknown: true } : {}),
       source: pkg.source as PackageSource,
       artifacts: pkg.artifacts,
       dependencies: this.dependencies(pkg.dependencies, context),

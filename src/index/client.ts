@@ -1,6 +1,6 @@
 import pLimit from "p-limit";
 import { normalizeName } from "../pep/normalize.js";
-import { versionsEqual } from "../pep/version.js";
+import { compareVersions, isValidVersion, versionsEqual } from "../pep/version.js";
 import { parseSdistFilename } from "../pep/tags.js";
 import type { CacheEntry, DiskCache } from "./cache.js";
 import { CredentialStore, credentialEnvName, redactUrl } from "./credentials.js";
@@ -59,6 +59,20 @@ function sameVersion(a: string, b: string): boolean {
 }
 
 /**
+ * Marks each file without a provenance with the newest earlier release the page shows attested:
+ * a release published outside its project's workflow (a leaked token) loses its attestations.
+ */
+function withLastAttested(files: IndexFile[], version: string, attested: Set<string>): IndexFile[] {
+  let last: string | undefined;
+  if (!isValidVersion(version)) return files;
+  // A file name whose version is not PEP 440 says nothing about the order of releases.
+  for (const v of [...attested].filter(isValidVersion)) {
+    if (compareVersions(v, version) < 0 && (last === undefined || compareVersions(v, last) > 0)) last = v;
+  }
+  return last === undefined ? files : files.map((f) => (f.provenance === undefined ? { ...f, lastAttested: last } : f));
+}
+
+/**
  * Asks package indexes for a release's files: PyPI through its JSON API,
  * any other index through the PEP 691 simple API (HTML, PEP 503, when
  * that is what it answers). Lookups are bounded by `jobs`, share
@@ -96,11 +110,13 @@ export class CachingIndexClient implements FreshnessReportingClient {
         body.trimStart().startsWith("{") ? parseSimpleJson(body, at, keep) : parseSimpleHtml(body, at, keep);
       // Checking the page's shape needs no URL built: a page lists every release's files, and only one release's are kept.
       const { body, freshUntil } = await this.fetch(index, url, SIMPLE_ACCEPT, name, (b, at) => parseSimple(b, at, () => false));
-      const files = parseSimple(body, url, (filename) => {
+      const attested = new Set<string>();
+      const files = parseSimple(body, url, (filename, hasProvenance) => {
         const v = versionOf(filename);
+        if (v !== undefined && hasProvenance) attested.add(v);
         return v !== undefined && sameVersion(v, version);
       });
-      return { files, freshUntil };
+      return { files: withLastAttested(files, version, attested), freshUntil };
     } finally {
       this.options.onLookup?.();
     }

@@ -14,7 +14,9 @@ import { resolveLock, type Resolution, type ResolveOptions } from "./resolve/ind
 import { choosePythonFor, pythonChoiceNote, type PythonChoice } from "./resolve/python-choice.js";
 import { inspectSources } from "./resolve/inspect-sources.js";
 import { readLocalTrees } from "./resolve/local-trees.js";
-import { locateArtifacts, nameArtifactsByHash } from "./resolve/locate.js";
+import { locateArtifacts, nameArtifactsByHash, type LocateContext } from "./resolve/locate.js";
+import { provenanceOf } from "./provenance/index.js";
+import type { PackageProvenance, ProvenanceTarget } from "./provenance/check.js";
 import { defaultLibrary, libraryFingerprint, loadUserFiles, overrideWarnings, type OverrideSet, type SdistFactsLookup, type SourceBuildRef } from "./overrides/index.js";
 import { choosePython, NIX_SYSTEMS, type NixSystem } from "./resolve/target.js";
 import { RunMemo } from "./run-memo.js";
@@ -60,6 +62,10 @@ export interface GenerateOptions {
    * (default: `output`, when it exists and lock2nix wrote it); false: none.
    */
   previousOutput?: string | false;
+  /** Fetch and verify PEP 740 provenance of each pinned index file (default true). */
+  provenance?: boolean;
+  /** The Sigstore trusted_root.json provenance is verified against (default: the production root lock2nix ships). */
+  trustedRoot?: string;
 }
 
 export interface GenerateResult {
@@ -73,6 +79,8 @@ export interface GenerateResult {
   requests: number;
   /** The override library and the user's files, as applied. */
   overrides: OverrideSet;
+  /** PEP 740 provenance per package whose pinned files an index listed (none with provenance: false). */
+  provenance: Map<string, PackageProvenance>;
 }
 
 /** Reads a lock, finds its files on the index, resolves it for the targets and renders the Nix file's text. */
@@ -99,7 +107,16 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       onLookup: () => options.onProgress?.(++done, total()),
     });
   const warnings: string[] = [];
-  const ctx = { client: memo.releasesVia(client, offline), settings: indexUrl ? { indexUrl } : {}, offline, warnings, http, cacheDir };
+  const pinned: ProvenanceTarget[] = [];
+  const ctx: LocateContext = {
+    client: memo.releasesVia(client, offline),
+    settings: indexUrl ? { indexUrl } : {},
+    offline,
+    warnings,
+    http,
+    cacheDir,
+    ...(options.provenance !== false ? { onPinned: (name, version, index, file, sha256) => pinned.push({ name, version, index, file, sha256 }) } : {}),
+  };
   try {
     const resolveOptions = {
       ...(options.systems ? { systems: options.systems } : {}),
@@ -140,6 +157,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     if (locateResult.status === "rejected") throw locateResult.reason;
     if (inspectResult.status === "rejected") throw inspectResult.reason;
     const inspected = inspectResult.value;
+    const provenance = await provenanceOf(pinned, client, lock.file, { warnings, ...(options.trustedRoot ? { trustedRoot: options.trustedRoot } : {}) });
     // Local trees are read from disk; sdists as inspected. A name and version is one or the other.
     const localTrees = readLocalTrees(resolution, warnings);
     const sdistFacts: SdistFactsLookup = (name, version) => localTrees(name, version) ?? inspected?.lookup(name, version);
@@ -178,7 +196,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     memo.save();
     const unwritten = await settleWrites();
     if (unwritten) warnings.push(`the cache in ${cacheDir} could not be written (${(unwritten as NodeJS.ErrnoException).code ?? unwritten.message}); later runs will ask the index again`);
-    return { nix, files: inspected?.files ?? new Map(), lock, resolution, warnings: [...new Set(warnings.map(redact))].sort(), requests: http.requests, overrides };
+    return { nix, files: inspected?.files ?? new Map(), lock, resolution, warnings: [...new Set(warnings.map(redact))].sort(), requests: http.requests, overrides, provenance };
   } finally {
     await http.close();
     await settleWrites();

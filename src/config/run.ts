@@ -46,6 +46,9 @@ export interface RunOptions {
   cwd?: string;
   /** Other files this run reads (the config file), which no output may replace. */
   inputs?: string[];
+  /** As generate's: false skips PEP 740 provenance; a trusted_root.json to verify it against. */
+  provenance?: boolean;
+  trustedRoot?: string;
 }
 
 export type ProjectStatus =
@@ -243,6 +246,8 @@ export async function runJobs(jobs: Job[], options: RunOptions = {}): Promise<Ru
     ...(options.jobs ? { jobs: options.jobs } : {}),
     ...(options.http ? { http: options.http } : {}),
     ...(options.onInfo ? { onInfo: options.onInfo } : {}),
+    ...(options.provenance === false ? { provenance: false } : {}),
+    ...(options.trustedRoot ? { trustedRoot: options.trustedRoot } : {}),
   };
 
   const results: Array<GenerateResult | undefined> = jobs.map(() => undefined);

@@ -24,6 +24,16 @@ interface Fetched {
 /** What an offline run lacked: reported all at once. */
 export class OfflineMiss extends IndexError {}
 
+/** The index answered with an HTTP error status. */
+export class IndexStatusError extends IndexError {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
 export interface ClientOptions {
   http: HttpClient;
   cache?: DiskCache;
@@ -122,6 +132,14 @@ export class CachingIndexClient implements FreshnessReportingClient {
     }
   }
 
+  /**
+   * Another document the index serves (the PEP 740 Integrity API), through the same slots, cache,
+   * retries and --offline rule as its pages. Throws IndexStatusError on an HTTP error, OfflineMiss offline.
+   */
+  async document(index: IndexLocation, url: string, accept: string, what: string, validate: Validate): Promise<string> {
+    return (await this.fetch(index, url, accept, what, validate)).body;
+  }
+
   /** `validate` throws on a body that must not be cached (truncated or malformed). */
   private fetch(index: IndexLocation, url: string, accept: string, what: string, validate: Validate): Promise<Fetched> {
     const key = `${accept} ${redactUrl(url)}`;
@@ -154,12 +172,13 @@ export class CachingIndexClient implements FreshnessReportingClient {
       return fresh(revalidated);
     }
     if (res.status === 401 || res.status === 403) {
-      throw new IndexError(
+      throw new IndexStatusError(
         `${cacheKey}: index ${index.name} refused access (HTTP ${res.status}); give credentials in the index URL, in ~/.netrc, or as ${credentialEnvName(index.name, "USERNAME")} and ${credentialEnvName(index.name, "PASSWORD")}`,
+        res.status,
       );
     }
-    if (res.status === 404) throw new IndexError(`${what} is not on index ${index.name} (${cacheKey} answered 404)`);
-    if (res.status !== 200) throw new IndexError(`${cacheKey}: index ${index.name} answered HTTP ${res.status}`);
+    if (res.status === 404) throw new IndexStatusError(`${what} is not on index ${index.name} (${cacheKey} answered 404)`, 404);
+    if (res.status !== 200) throw new IndexStatusError(`${cacheKey}: index ${index.name} answered HTTP ${res.status}`, res.status);
     const body = res.body.toString("utf8");
     validate(body, url);
     const etag = res.headers["etag"];

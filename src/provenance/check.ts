@@ -1,0 +1,153 @@
+/**
+ * The provenance of every pinned file: fetched (fetch.ts), verified (verify.ts), and summed up per
+ * package as generate's --json, the SBOM, the Nix file's passthru and audit read it.
+ */
+import type { TrustMaterial } from "@sigstore/verify";
+import { Lock2nixError } from "../errors.js";
+import type { IndexFile, IndexLocation } from "../index/types.js";
+import { type DocumentClient, fetchProvenance, provenanceUrl } from "./fetch.js";
+import { loadTrustMaterial, ProvenanceError, verifyAttestation } from "./verify.js";
+
+export type ProvenanceStatus = "verified" | "none" | "unavailable" | "failed";
+
+/** The publisher as recorded: what identifies a release workflow. */
+export interface PublisherRecord {
+  kind: string;
+  repository?: string;
+  workflow?: string;
+  environment?: string;
+}
+
+/** One pinned file's provenance. */
+export interface FileProvenance {
+  filename: string;
+  status: ProvenanceStatus;
+  publisher?: PublisherRecord;
+  /** The source commit the certificate names (Fulcio's Source Repository Digest). */
+  commit?: string;
+  /** The transparency-log index of the first attestation. */
+  logIndex?: string;
+  /** Why it is unavailable or failed. */
+  reason?: string;
+  /** Unattested: the newest earlier release the index page shows attested. */
+  lastAttested?: string;
+}
+
+/** A package's provenance: the weakest status of its pinned files, and the first verified one's publisher. */
+export interface PackageProvenance {
+  status: ProvenanceStatus;
+  publisher?: PublisherRecord;
+  commit?: string;
+  logIndex?: string;
+  files: FileProvenance[];
+}
+
+/** A file generate pins, as the index listed it. */
+export interface ProvenanceTarget {
+  name: string;
+  version: string;
+  index: IndexLocation;
+  file: IndexFile;
+  /** The pinned sha256 (the lock's, else the index's). */
+  sha256: string;
+}
+
+/** Called with each attested file's publisher: pylock.toml's attestation-identities judge it. */
+export type IdentityCheck = (target: ProvenanceTarget, publisher: PublisherRecord) => string | undefined;
+
+export interface CheckOptions {
+  client: DocumentClient;
+  /** A trusted_root.json; default Sigstore's production root in data/sigstore/. */
+  trustedRoot?: string;
+  warnings: string[];
+  identity?: IdentityCheck;
+}
+
+// Weakest first: a package is only as attested as its least attested file.
+const ORDER: readonly ProvenanceStatus[] = ["failed", "unavailable", "none", "verified"];
+
+function record(pub: { kind: string; repository?: string; workflow?: string; workflow_filepath?: string; environment?: string | null; email?: string }): PublisherRecord {
+  const workflow = pub.workflow ?? pub.workflow_filepath;
+  const repository = pub.repository ?? pub.email;
+  return {
+    kind: pub.kind,
+    ...(repository ? { repository } : {}),
+    ...(workflow ? { workflow } : {}),
+    ...(pub.environment ? { environment: pub.environment } : {}),
+  };
+}
+
+/** Fetches and verifies one file's provenance; a verification failure is a `failed` record, not a throw. */
+async function checkFile(target: ProvenanceTarget, options: CheckOptions, trust: () => TrustMaterial): Promise<FileProvenance> {
+  const { name, version, index, file } = target;
+  const base = { filename: file.filename };
+  const unattested = { ...base, status: "none" as const, ...(file.lastAttested ? { lastAttested: file.lastAttested } : {}) };
+  const url = provenanceUrl(index, name, version, file);
+  if (!url) return unattested;
+  const fetched = await fetchProvenance(options.client, index, url, `provenance of ${file.filename}`);
+  if (fetched.kind === "none") return unattested;
+  if (fetched.kind === "unavailable") {
+    if (fetched.warn) options.warnings.push(`${name} ${version}: provenance of ${file.filename} is unavailable (${fetched.reason}); it was not verified`);
+    return { ...base, status: "unavailable", reason: fetched.reason };
+  }
+  const bundles = fetched.object.attestation_bundles;
+  const first = bundles[0];
+  if (!first) return unattested;
+  try {
+    let verified: { commit?: string; logIndex?: string } | undefined;
+    for (const bundle of bundles) {
+      for (const att of bundle.attestations) {
+        const v = verifyAttestation(att, { trust: trust(), filename: file.filename, sha256: target.sha256, publisher: bundle.publisher, pkg: name });
+        verified ??= v;
+      }
+    }
+    const publisher = record(first.publisher);
+    const refused = options.identity?.(target, publisher);
+    if (refused) return { ...base, status: "failed", publisher, reason: refused };
+    return { ...base, status: "verified", publisher, ...(verified?.commit ? { commit: verified.commit } : {}), ...(verified?.logIndex ? { logIndex: verified.logIndex } : {}) };
+  } catch (err) {
+    if (!(err instanceof ProvenanceError)) throw err;
+    return { ...base, status: "failed", reason: err.message };
+  }
+}
+
+/** Every target's provenance, by package name; files sorted by name so records are stable. */
+export async function checkProvenance(targets: ProvenanceTarget[], options: CheckOptions): Promise<Map<string, PackageProvenance>> {
+  let material: TrustMaterial | undefined;
+  // Loaded once, and only when something is to be verified.
+  const trust = () => (material ??= loadTrustMaterial(options.trustedRoot));
+  const seen = new Set<string>();
+  const unique = targets.filter((t) => {
+    const key = `${t.name} ${t.file.filename}`;
+    return !seen.has(key) && (seen.add(key), true);
+  });
+  const results = await Promise.all(unique.map(async (t) => [t.name, await checkFile(t, options, trust)] as const));
+  const byPackage = new Map<string, FileProvenance[]>();
+  for (const [name, f] of results) byPackage.set(name, [...(byPackage.get(name) ?? []), f]);
+  const out = new Map<string, PackageProvenance>();
+  for (const name of [...byPackage.keys()].sort()) {
+    const files = (byPackage.get(name) ?? []).sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
+    const status = ORDER.find((s) => files.some((f) => f.status === s)) ?? "none";
+    const v = files.find((f) => f.status === "verified");
+    out.set(name, {
+      status,
+      ...(v?.publisher ? { publisher: v.publisher } : {}),
+      ...(v?.commit ? { commit: v.commit } : {}),
+      ...(v?.logIndex ? { logIndex: v.logIndex } : {}),
+      files,
+    });
+  }
+  return out;
+}
+
+/** The first failed file, as the error that stops generate (like a hash mismatch). */
+export function failureOf(provenance: Map<string, PackageProvenance>, lockFile: string): Lock2nixError | undefined {
+  for (const [name, p] of provenance) {
+    const f = p.files.find((x) => x.status === "failed");
+    if (f) {
+      const why = f.reason?.startsWith("provenance of ") ? f.reason : `provenance of ${f.filename} does not verify: ${f.reason ?? "unknown"}`;
+      return new ProvenanceError(`${why}; refusing to go on`, { file: lockFile, package: name });
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,139 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { Lock2nixError } from "../../src/errors.js";
+import { main } from "../../src/cli/main.js";
+import { generate, type GenerateOptions } from "../../src/generate.js";
+import { faultsByPath, startIndexServer, type Fault, type IndexFile, type IndexServer } from "../support/index-server.js";
+import { attestedFile, gitlabProvenance, pylockFor, pypiAttestationsProvenance, tampered } from "../support/provenance-fixtures.js";
+import { SHARED_SKIP_REASON, tempDir } from "../helpers.js";
+
+// The real provenance objects of ../shared/provenance, served by a loopback index with the
+// Integrity API, verified against Sigstore's production root (no trust root is minted here).
+const PA = "pypi_attestations-0.0.19.tar.gz";
+const GL = "gitlab_oidc_project-0.0.3.tar.gz";
+const INTEGRITY = `/integrity/pypi-attestations/0.0.19/${PA}/provenance`;
+
+const servers: IndexServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+async function serve(files: IndexFile[], script: Record<string, Array<Fault | undefined>> = {}): Promise<IndexServer> {
+  const server = await startIndexServer({ files, faults: faultsByPath(script) });
+  servers.push(server);
+  return server;
+}
+
+const FAST = { timeoutMs: 2_000, retries: 1, backoffMs: 5 };
+const gen = (options: GenerateOptions) => generate({ cacheDir: tempDir(), python: "3.11", systems: ["x86_64-linux"], http: FAST, inspect: false, ...options });
+
+describe.skipIf(SHARED_SKIP_REASON)("generate verifies PEP 740 provenance from a loopback index", () => {
+  const pa = () => attestedFile("pypi-attestations", "0.0.19", PA, pypiAttestationsProvenance());
+  const gl = () => attestedFile("gitlab-oidc-project", "0.0.3", GL, gitlabProvenance());
+
+  it("verifies each pinned file and records publisher, commit and log index; a warm --offline run needs no request", async () => {
+    const files = [pa(), gl()];
+    const server = await serve(files);
+    const path = pylockFor(server, files);
+    const cacheDir = tempDir();
+    const { provenance } = await gen({ path, cacheDir });
+    expect(provenance.get("pypi-attestations")).toEqual({
+      status: "verified",
+      publisher: { kind: "GitHub", repository: "trailofbits/pypi-attestations", workflow: "release.yml" },
+      commit: expect.stringMatching(/^[0-9a-f]{40}$/),
+      logIndex: "153454663",
+      files: [expect.objectContaining({ filename: PA, status: "verified" })],
+    });
+    expect(provenance.get("gitlab-oidc-project")).toMatchObject({
+      status: "verified",
+      publisher: { kind: "GitLab", repository: "facutuesca/gitlab-oidc-project", workflow: ".gitlab-ci.yml" },
+    });
+    const integrity = server.requests.filter((r) => r.path.startsWith("/integrity/"));
+    expect(integrity.map((r) => [r.path, r.accept])).toEqual(
+      expect.arrayContaining([[INTEGRITY, "application/vnd.pypi.integrity.v1+json, application/json;q=0.9"]]),
+    );
+    expect(integrity).toHaveLength(2);
+    const before = server.requests.length;
+    const warm = await gen({ path, cacheDir, offline: true });
+    expect(warm.provenance.get("pypi-attestations")?.status).toBe("verified");
+    expect(server.requests.length).toBe(before);
+  });
+
+  it("404 is none; 403, 406 and a malformed object are unavailable, with a warning naming package and file", async () => {
+    const files = [pa()];
+    const cases: Array<[Fault, string, RegExp | undefined]> = [
+      [{ status: 404 }, "none", undefined],
+      [{ status: 403 }, "unavailable", /pypi-attestations 0\.0\.19: provenance of pypi_attestations-0\.0\.19\.tar\.gz is unavailable \(.*answered HTTP 403\)/],
+      [{ status: 406 }, "unavailable", /answered HTTP 406/],
+      [{ status: 200, body: '{"version": 1, "attestation_bundles": []}' }, "unavailable", /not a PEP 740 provenance object: `attestation_bundles` must be a non-empty array/],
+    ];
+    for (const [fault, status, warning] of cases) {
+      const server = await serve(files, { [INTEGRITY]: [fault] });
+      const { provenance, warnings } = await gen({ path: pylockFor(server, files) });
+      expect(provenance.get("pypi-attestations")?.status).toBe(status);
+      if (warning) expect(warnings).toContainEqual(expect.stringMatching(warning));
+      else expect(warnings.join("\n")).not.toMatch(/provenance/);
+    }
+  });
+
+  it("offline with nothing cached, provenance is unavailable and nothing is said", async () => {
+    const files = [pa()];
+    const server = await serve(files);
+    const path = pylockFor(server, files);
+    const cacheDir = tempDir();
+    // Only the page is cached: a run with --no-provenance asks for nothing else.
+    await gen({ path, cacheDir, provenance: false });
+    expect(server.requests.filter((r) => r.path.startsWith("/integrity/"))).toEqual([]);
+    const { provenance, warnings } = await gen({ path, cacheDir, offline: true });
+    expect(provenance.get("pypi-attestations")).toMatchObject({ status: "unavailable", files: [{ reason: "--offline, and not in the cache" }] });
+    expect(warnings.join("\n")).not.toMatch(/provenance/);
+  });
+
+  it("stops on a provenance that does not verify, naming the lock, package, file and reason", async () => {
+    const bad = attestedFile("pypi-attestations", "0.0.19", PA, tampered(pypiAttestationsProvenance()));
+    const server = await serve([bad]);
+    const path = pylockFor(server, [bad]);
+    const err = await gen({ path }).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(Lock2nixError);
+    expect((err as Lock2nixError).format()).toBe(
+      `${path}: package pypi-attestations: provenance of pypi_attestations-0.0.19.tar.gz does not verify: DSSE payload hash mismatch; refusing to go on`,
+    );
+  });
+
+  it("stops when the publisher the index names is not the one that signed", async () => {
+    const prov = pypiAttestationsProvenance() as { attestation_bundles: Array<{ publisher: Record<string, unknown> }> };
+    prov.attestation_bundles[0]!.publisher["repository"] = "evil/pypi-attestations";
+    const file = attestedFile("pypi-attestations", "0.0.19", PA, prov);
+    const server = await serve([file]);
+    await expect(gen({ path: pylockFor(server, [file]) })).rejects.toThrow(
+      /provenance of pypi_attestations-0\.0\.19\.tar\.gz does not verify: signed for https:\/\/github\.com\/trailofbits\/pypi-attestations, publisher is evil/,
+    );
+  });
+
+  it("verifies against --trusted-root: a root that does not hold Sigstore's keys refuses the real bundle", async () => {
+    const file = pa();
+    const server = await serve([file]);
+    const root = join(tempDir(), "trusted_root.json");
+    writeFileSync(root, JSON.stringify({ mediaType: "application/vnd.dev.sigstore.trustedroot+json;version=0.1", tlogs: [], certificateAuthorities: [], ctlogs: [], timestampAuthorities: [] }));
+    await expect(gen({ path: pylockFor(server, [file]), trustedRoot: root })).rejects.toThrow(/provenance of pypi_attestations-0\.0\.19\.tar\.gz does not verify/);
+  });
+});
+
+describe("provenance options on the command line", () => {
+  const run = async (args: string[]) => {
+    let stderr = "";
+    const code = await main(["generate", ...args], { stdout: () => {}, stderr: (t) => (stderr += t) });
+    return { code, stderr };
+  };
+
+  it("refuses a --trusted-root that does not exist, and one given with --no-provenance (exit 2)", async () => {
+    const dir = tempDir();
+    expect(await run([dir, "--trusted-root", join(dir, "nope.json")])).toEqual({ code: 2, stderr: expect.stringContaining(`--trusted-root ${join(dir, "nope.json")}: no such file`) });
+    writeFileSync(join(dir, "root.json"), "{}");
+    expect(await run([dir, "--trusted-root", join(dir, "root.json"), "--no-provenance"])).toEqual({
+      code: 2,
+      stderr: expect.stringContaining("--trusted-root verifies provenance, which --no-provenance turns off: give one"),
+    });
+  });
+});

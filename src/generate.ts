@@ -190,6 +190,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       overrides,
       sdistFacts,
       previous: previousOutputIn(previousFile || undefined),
+      provenance,
       // What is printed, counted the same way (distinct, redacted); a cache that cannot be written is not the lock's.
       warningCount: new Set(warnings.map(redact)).size,
     });

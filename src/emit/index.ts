@@ -12,6 +12,8 @@ import { ATTR_PATH, defaultLibrary, type EnvValue, type OverrideSet, type SdistF
 import { chooseBuildSystem, FALLBACK_BUILD_SYSTEM } from "./build-system.js";
 import { previousKey, type PreviousLookup } from "./previous.js";
 import { VERSION_ENV } from "../inspect/local-tree.js";
+import type { PackageProvenance } from "../provenance/index.js";
+import { provenanceAttrs } from "../provenance/nix.js";
 
 export interface EmitOptions {
   /** How many distinct warnings the run reports, for the header (default: the resolution's). */
@@ -28,6 +30,8 @@ export interface EmitOptions {
   notes?: string[];
   /** What the previous output recorded (see src/emit/previous.ts): kept for sources that did not change. */
   previous?: PreviousLookup;
+  /** PEP 740 provenance by package: a verified one is recorded in `passthru.provenance` for the next run to compare. */
+  provenance?: Map<string, PackageProvenance>;
 }
 
 function sri(sha256hex: string): string {
@@ -415,7 +419,7 @@ function derivation(name: string, builds: Map<NixSystem, PackageBuild>, options:
         // lock2nix could not read (computed by its backend) cannot be known to match.
         ["dontCheckPythonMetadata", b.source.kind === "path" && !wheel && version === b.version && localVersionUnknown(name, b.version, options) ? bool(true) : undefined],
         // The same purl as the SBOM's component (lock2nix sbom), so Nix-side tools can join the two.
-        ["passthru", attrs([["purl", str(pypiPurl(name, version))]])],
+        ["passthru", attrs([["provenance", provenanceAttrs(options.provenance?.get(name))], ["purl", str(pypiPurl(name, version))]])],
       ]),
     );
   };

@@ -1,9 +1,11 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { Ajv } from "ajv";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Lock2nixError } from "../../src/errors.js";
 import { main } from "../../src/cli/main.js";
 import { generate, type GenerateOptions } from "../../src/generate.js";
+import { sbom } from "../../src/sbom/index.js";
 import { faultsByPath, startIndexServer, type Fault, type IndexFile, type IndexServer } from "../support/index-server.js";
 import { attestedFile, gitlabProvenance, pylockFor, pypiAttestationsProvenance, tampered } from "../support/provenance-fixtures.js";
 import { SHARED_SKIP_REASON, tempDir } from "../helpers.js";
@@ -135,5 +137,52 @@ describe("provenance options on the command line", () => {
       code: 2,
       stderr: expect.stringContaining("--trusted-root verifies provenance, which --no-provenance turns off: give one"),
     });
+  });
+});
+
+describe.skipIf(SHARED_SKIP_REASON)("a verified publisher is recorded", () => {
+  it("in the Nix file's passthru.provenance, escaped by the Nix builder", async () => {
+    const file = attestedFile("pypi-attestations", "0.0.19", PA, pypiAttestationsProvenance());
+    const server = await serve([file]);
+    const { nix } = await gen({ path: pylockFor(server, [file]) });
+    expect(nix).toMatch(
+      /passthru = \{\n\s+provenance = \{\n\s+commit = "[0-9a-f]{40}";\n\s+publisher = \{\n\s+kind = "GitHub";\n\s+repository = "trailofbits\/pypi-attestations";\n\s+workflow = "release\.yml";\n\s+\};\n\s+status = "verified";\n\s+transparencyLogIndex = "153454663";\n\s+\};\n\s+purl = "pkg:pypi\/pypi-attestations@0\.0\.19";/,
+    );
+  });
+
+  it("in generate --json, which its schema accepts, and in the SBOM's properties", async () => {
+    const file = attestedFile("pypi-attestations", "0.0.19", PA, pypiAttestationsProvenance());
+    const server = await serve([file]);
+    const path = pylockFor(server, [file]);
+    const env = process.env;
+    process.env = { ...env, XDG_CACHE_HOME: tempDir() };
+    try {
+      let stdout = "";
+      const io = { stdout: (t: string) => (stdout += t), stderr: () => {} };
+      expect(await main(["generate", path, "-o", join(tempDir(), "out.nix"), "--json", "--no-inspect", "--python", "3.11"], io)).toBe(0);
+      const report = JSON.parse(stdout);
+      const validate = new Ajv({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(join(import.meta.dirname, "../../schema/generate-report.schema.json"), "utf8")));
+      expect(validate(report) ? [] : validate.errors).toEqual([]);
+      expect(report.projects[0].packages[0].provenance).toMatchObject({
+        status: "verified",
+        publisher: { kind: "GitHub", repository: "trailofbits/pypi-attestations", workflow: "release.yml" },
+        logIndex: "153454663",
+        files: [{ filename: PA, status: "verified" }],
+      });
+      // The library call: the CLI's sbom would download the sdist (a stand-in here) to inspect it.
+      const bom = await sbom({ path, python: "3.11", systems: ["x86_64-linux"], inspect: false, cacheDir: tempDir(), http: FAST });
+      const component = JSON.parse(bom.json).components.find((c: { name: string }) => c.name === "pypi-attestations");
+      expect(component.properties).toEqual(
+        expect.arrayContaining([
+          { name: "lock2nix:provenance:status", value: "verified" },
+          { name: "lock2nix:provenance:publisher:kind", value: "GitHub" },
+          { name: "lock2nix:provenance:publisher:repository", value: "trailofbits/pypi-attestations" },
+          { name: "lock2nix:provenance:publisher:workflow", value: "release.yml" },
+          { name: "lock2nix:provenance:transparency-log-index", value: "153454663" },
+        ]),
+      );
+    } finally {
+      process.env = env;
+    }
   });
 });

@@ -16,6 +16,7 @@ import { inspectSources } from "./resolve/inspect-sources.js";
 import { readLocalTrees } from "./resolve/local-trees.js";
 import { locateArtifacts, nameArtifactsByHash, type LocateContext } from "./resolve/locate.js";
 import { provenanceOf } from "./provenance/index.js";
+import { identityCheckFor } from "./provenance/identities.js";
 import type { PackageProvenance, ProvenanceTarget } from "./provenance/check.js";
 import { defaultLibrary, libraryFingerprint, loadUserFiles, overrideWarnings, type OverrideSet, type SdistFactsLookup, type SourceBuildRef } from "./overrides/index.js";
 import { choosePython, NIX_SYSTEMS, type NixSystem } from "./resolve/target.js";
@@ -157,7 +158,12 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     if (locateResult.status === "rejected") throw locateResult.reason;
     if (inspectResult.status === "rejected") throw inspectResult.reason;
     const inspected = inspectResult.value;
-    const provenance = await provenanceOf(pinned, client, lock.file, { warnings, ...(options.trustedRoot ? { trustedRoot: options.trustedRoot } : {}) });
+    const identity = identityCheckFor(lock);
+    const provenance = await provenanceOf(pinned, client, lock.file, {
+      warnings,
+      ...(options.trustedRoot ? { trustedRoot: options.trustedRoot } : {}),
+      ...(identity ? { identity } : {}),
+    });
     // Local trees are read from disk; sdists as inspected. A name and version is one or the other.
     const localTrees = readLocalTrees(resolution, warnings);
     const sdistFacts: SdistFactsLookup = (name, version) => localTrees(name, version) ?? inspected?.lookup(name, version);

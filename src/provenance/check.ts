@@ -52,8 +52,8 @@ export interface ProvenanceTarget {
   sha256: string;
 }
 
-/** Called with each attested file's publisher: pylock.toml's attestation-identities judge it. */
-export type IdentityCheck = (target: ProvenanceTarget, publisher: PublisherRecord) => string | undefined;
+/** Called with each verified file's publisher, or none for an unattested file: why it is refused, if it is (pylock.toml's attestation-identities). */
+export type IdentityCheck = (target: ProvenanceTarget, publisher: PublisherRecord | undefined) => string | undefined;
 
 export interface CheckOptions {
   client: DocumentClient;
@@ -82,17 +82,21 @@ async function checkFile(target: ProvenanceTarget, options: CheckOptions, trust:
   const { name, version, index, file } = target;
   const base = { filename: file.filename };
   const unattested = { ...base, status: "none" as const, ...(file.lastAttested ? { lastAttested: file.lastAttested } : {}) };
+  const none = (): FileProvenance => {
+    const refused = options.identity?.(target, undefined);
+    return refused ? { ...base, status: "failed", reason: refused } : unattested;
+  };
   const url = provenanceUrl(index, name, version, file);
-  if (!url) return unattested;
+  if (!url) return none();
   const fetched = await fetchProvenance(options.client, index, url, `provenance of ${file.filename}`);
-  if (fetched.kind === "none") return unattested;
+  if (fetched.kind === "none") return none();
   if (fetched.kind === "unavailable") {
     if (fetched.warn) options.warnings.push(`${name} ${version}: provenance of ${file.filename} is unavailable (${fetched.reason}); it was not verified`);
     return { ...base, status: "unavailable", reason: fetched.reason };
   }
   const bundles = fetched.object.attestation_bundles;
   const first = bundles[0];
-  if (!first) return unattested;
+  if (!first) return none();
   try {
     let verified: { commit?: string; logIndex?: string } | undefined;
     for (const bundle of bundles) {

@@ -186,3 +186,43 @@ describe.skipIf(SHARED_SKIP_REASON)("a verified publisher is recorded", () => {
     }
   });
 });
+
+describe.skipIf(SHARED_SKIP_REASON)("pylock.toml attestation-identities", () => {
+  const file = () => attestedFile("pypi-attestations", "0.0.19", PA, pypiAttestationsProvenance());
+  const failure = async (path: string) => {
+    const err = await gen({ path }).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(Lock2nixError);
+    return (err as Lock2nixError).format();
+  };
+
+  it("accepts a file attested by a publisher the lock names (repository compared case-insensitively)", async () => {
+    const f = file();
+    const server = await serve([f]);
+    const ids = '{ kind = "GitHub", repository = "TrailOfBits/pypi-attestations", workflow = "release.yml" }';
+    const { provenance } = await gen({ path: pylockFor(server, [f], { "pypi-attestations": ids }) });
+    expect(provenance.get("pypi-attestations")?.status).toBe("verified");
+  });
+
+  it("stops on a publisher none of them matches, naming both", async () => {
+    const f = file();
+    const server = await serve([f]);
+    const path = pylockFor(server, [f], { "pypi-attestations": '{ kind = "GitHub", repository = "trailofbits/pypi-attestations", workflow = "publish.yml" }' });
+    expect(await failure(path)).toBe(
+      `${path}: package pypi-attestations: provenance of ${PA} does not verify: attested by kind=GitHub repository=trailofbits/pypi-attestations workflow=release.yml, which none of the lock's attestation-identities (kind=GitHub repository=trailofbits/pypi-attestations workflow=publish.yml) matches; refusing to go on`,
+    );
+  });
+
+  it("stops when the lock names identities and the index serves no attestation (404)", async () => {
+    const f = file();
+    const server = await serve([f], { [INTEGRITY]: [{ status: 404 }] });
+    const path = pylockFor(server, [f], { "pypi-attestations": '{ kind = "GitHub", repository = "trailofbits/pypi-attestations" }' });
+    expect(await failure(path)).toMatch(/say it was attested, and the index serves no attestation for it; refusing to go on$/);
+  });
+
+  it("refuses an identity whose values are not strings, naming the entry", async () => {
+    const f = file();
+    const server = await serve([f]);
+    const path = pylockFor(server, [f], { "pypi-attestations": '{ kind = "GitHub", repository = 3 }' });
+    expect(await failure(path)).toMatch(/attestation-identities #1: `repository` must be a string$/);
+  });
+});

@@ -61,23 +61,14 @@ function readEntry(raw: Record<string, unknown>, f: Fields, unknown: Set<string>
     }
     identities.push(identity as Record<string, string>);
   }
+  const attested = identities.length > 0 ? { attestationIdentities: identities } : {};
   f.optTable("tool");
   const marker = markerText !== undefined ? readLockMarker(markerText, f) : undefined;
   return {
     raw,
     fields: f,
     ...(marker ? { marker } : {}),
-    package: {
-      name,
-      version,
-      source,
-      artifacts,
-      dependencies: [],
-      extras: {},
-      groups: [],
-      ...(requiresPython ? { requiresPython } : {}),
-      ...(identities.length > 0 ? { attestationIdentities: identities } : {}),
-    },
+    package: { name, version, source, artifacts, dependencies: [], extras: {}, groups: [], ...(requiresPython ? { requiresPython } : {}), ...attested },
   };
 }
 

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { audit, FAIL_ON, failsOn, findingsJson, type FailOn } from "../audit/index.js";
 import { renderText } from "../audit/report.js";
 import { renderSarif } from "../audit/sarif.js";
@@ -33,6 +34,10 @@ Options:
       --osv-db DIR      match against an OSV export folder (the unzipped PyPI all.zip) instead
       --index-url URL   use this index instead of PyPI, as generate does (default: $PIP_INDEX_URL)
       --prefer-wheels   judge build risk as generate --prefer-wheels builds
+      --previous FILE   the Nix file lock2nix generated before: a publisher it recorded that
+                        changed, or vanished, is a finding (PEP 740 provenance)
+      --no-provenance   do not fetch or verify the PEP 740 provenance of the pinned files
+      --trusted-root FILE  verify provenance against this Sigstore trusted_root.json
       --jobs N          index requests at once (default 16)
   -q, --quiet           print the report and errors only
   -v, --verbose         list info findings and every package of a folded line
@@ -54,6 +59,9 @@ const OPTIONS = {
   "osv-db": { type: "string" },
   "index-url": { type: "string" },
   "prefer-wheels": { type: "boolean" },
+  previous: { type: "string" },
+  "no-provenance": { type: "boolean" },
+  "trusted-root": { type: "string" },
   jobs: { type: "string" },
   ...COMMON_OPTIONS,
 } satisfies OptionSpecs;
@@ -93,6 +101,9 @@ async function run(argv: string[], io: Io): Promise<number> {
   for (const [flag, url] of [["--osv-url", values["osv-url"]], ["--index-url", values["index-url"]]] as const) {
     if (url !== undefined && !/^https?:\/\//.test(url)) throw new UsageError(`${flag} ${url}: expected an http(s) URL`);
   }
+  for (const [flag, file] of [["--previous", values.previous], ["--trusted-root", values["trusted-root"]]] as const) {
+    if (file !== undefined && !existsSync(file)) throw new UsageError(`${flag} ${file}: no such file`);
+  }
   const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 256)) {
     throw new UsageError(`--jobs ${values.jobs}: expected a whole number from 1 to 256`);
@@ -110,6 +121,9 @@ async function run(argv: string[], io: Io): Promise<number> {
     ...(values["index-url"] ? { indexUrl: values["index-url"] } : {}),
     preferWheels: values["prefer-wheels"] ?? false,
     ...(jobs ? { jobs } : {}),
+    ...(values["no-provenance"] ? { provenance: false } : {}),
+    ...(values.previous ? { previous: values.previous } : {}),
+    ...(values["trusted-root"] ? { trustedRoot: values["trusted-root"] } : {}),
   });
   const file = result.lock?.file ?? safeLockFile(path, lockFormat as FormatId | undefined);
   if (!values.quiet) for (const s of result.skipped) io.stderr(`lock2nix: audit: skipped ${s.check}: ${s.reason}\n`);

@@ -90,6 +90,23 @@ describe("two generations against a loopback index, verified under --trusted-roo
     }
   });
 
+  it("each Integrity API answer gets its status, and a warm --offline run verifies from the cache alone", async () => {
+    const trustedRoot = root();
+    const path = `/integrity/alpha/1.0/${FILE}/provenance`;
+    const statuses: Record<number, string> = { 404: "none", 403: "unavailable", 406: "unavailable", 200: "verified" };
+    for (const [code, status] of Object.entries(statuses)) {
+      const server = await startIndexServer({ files: [indexFile(A)], faults: (req) => (req.path === path && code !== "200" ? { status: Number(code) } : undefined) });
+      servers.push(server);
+      const cacheDir = tempDir();
+      const options = { path: pylockFor(server, [indexFile(A)]), cacheDir, python: "3.11", systems: ["x86_64-linux" as const], inspect: false, trustedRoot };
+      expect([code, (await generate(options)).provenance.get("alpha")?.status]).toEqual([code, status]);
+      if (code !== "200") continue;
+      const asked = server.requests.length;
+      expect((await generate({ ...options, offline: true })).provenance.get("alpha")?.status).toBe("verified");
+      expect(server.requests.length).toBe(asked);
+    }
+  });
+
   it("without --trusted-root the minted provenance is refused against Sigstore's production root", async () => {
     const server = await startIndexServer({ files: [indexFile(A)] });
     servers.push(server);

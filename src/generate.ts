@@ -161,6 +161,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     const identity = identityCheckFor(lock);
     const provenance = await provenanceOf(pinned, client, lock.file, {
       warnings,
+      cacheDir,
       ...(options.trustedRoot ? { trustedRoot: options.trustedRoot } : {}),
       ...(identity ? { identity } : {}),
     });

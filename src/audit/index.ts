@@ -142,6 +142,7 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
       const checked = await auditProvenance(lock, {
         client,
         settings,
+        cacheDir,
         ...(options.previous ? { previous: options.previous } : {}),
         ...(options.trustedRoot ? { trustedRoot: options.trustedRoot } : {}),
       });

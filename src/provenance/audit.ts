@@ -20,6 +20,7 @@ export interface ProvenanceAuditOptions {
   /** The file lock2nix generated last time, whose recorded publishers are compared with today's. */
   previous?: string;
   trustedRoot?: string;
+  cacheDir?: string;
 }
 
 /** The URLs PyPI's JSON API says the project declares (`project_urls`, `home_page`). */
@@ -70,7 +71,13 @@ export async function auditProvenance(lock: Lock, options: ProvenanceAuditOption
   );
   const warnings: string[] = [];
   const identity = identityCheckFor(lock);
-  const found = await checkProvenance(targets, { client: documents, warnings, ...(options.trustedRoot ? { trustedRoot: options.trustedRoot } : {}), ...(identity ? { identity } : {}) });
+  const found = await checkProvenance(targets, {
+    client: documents,
+    warnings,
+    ...(options.trustedRoot ? { trustedRoot: options.trustedRoot } : {}),
+    ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+    ...(identity ? { identity } : {}),
+  });
   const previous = previousProvenanceIn(options.previous);
   const findings: Finding[] = [];
   for (const [name, provenance] of found) {

@@ -6,7 +6,8 @@ import type { TrustMaterial } from "@sigstore/verify";
 import { Lock2nixError } from "../errors.js";
 import type { IndexFile, IndexLocation } from "../index/types.js";
 import { type DocumentClient, fetchProvenance, provenanceUrl } from "./fetch.js";
-import { loadTrustMaterial, ProvenanceError, verifyAttestation } from "./verify.js";
+import { VerifiedMemo } from "./memo.js";
+import { loadTrustMaterial, ProvenanceError, trustedRootBytes, verifyAttestation } from "./verify.js";
 
 export type ProvenanceStatus = "verified" | "none" | "unavailable" | "failed";
 
@@ -59,6 +60,8 @@ export interface CheckOptions {
   client: DocumentClient;
   /** A trusted_root.json; default Sigstore's production root in data/sigstore/. */
   trustedRoot?: string;
+  /** lock2nix's cache folder: verified provenance is remembered under `provenance/`. */
+  cacheDir?: string;
   warnings: string[];
   identity?: IdentityCheck;
 }
@@ -78,7 +81,7 @@ function record(pub: { kind: string; repository?: string; workflow?: string; wor
 }
 
 /** Fetches and verifies one file's provenance; a verification failure is a `failed` record, not a throw. */
-async function checkFile(target: ProvenanceTarget, options: CheckOptions, trust: () => TrustMaterial): Promise<FileProvenance> {
+async function checkFile(target: ProvenanceTarget, options: CheckOptions, trust: () => TrustMaterial, memo: VerifiedMemo): Promise<FileProvenance> {
   const { name, version, index, file } = target;
   const base = { filename: file.filename };
   const unattested = { ...base, status: "none" as const, ...(file.lastAttested ? { lastAttested: file.lastAttested } : {}) };
@@ -98,12 +101,16 @@ async function checkFile(target: ProvenanceTarget, options: CheckOptions, trust:
   const first = bundles[0];
   if (!first) return none();
   try {
-    let verified: { commit?: string; logIndex?: string } | undefined;
-    for (const bundle of bundles) {
-      for (const att of bundle.attestations) {
-        const v = verifyAttestation(att, { trust: trust(), filename: file.filename, sha256: target.sha256, publisher: bundle.publisher, pkg: name });
-        verified ??= v;
+    const key = memo.key(fetched.object, file.filename, target.sha256);
+    let verified = memo.get(key);
+    if (!verified) {
+      for (const bundle of bundles) {
+        for (const att of bundle.attestations) {
+          const v = verifyAttestation(att, { trust: trust(), filename: file.filename, sha256: target.sha256, publisher: bundle.publisher, pkg: name });
+          verified ??= { ...(v.commit ? { commit: v.commit } : {}), ...(v.logIndex ? { logIndex: v.logIndex } : {}) };
+        }
       }
+      memo.put(key, verified ?? {});
     }
     const publisher = record(first.publisher);
     const refused = options.identity?.(target, publisher);
@@ -120,12 +127,14 @@ export async function checkProvenance(targets: ProvenanceTarget[], options: Chec
   let material: TrustMaterial | undefined;
   // Loaded once, and only when something is to be verified.
   const trust = () => (material ??= loadTrustMaterial(options.trustedRoot));
+  let rootBytes: Buffer | undefined;
+  const memo = new VerifiedMemo(options.cacheDir, () => (rootBytes ??= trustedRootBytes(options.trustedRoot)));
   const seen = new Set<string>();
   const unique = targets.filter((t) => {
     const key = `${t.name} ${t.file.filename}`;
     return !seen.has(key) && (seen.add(key), true);
   });
-  const results = await Promise.all(unique.map(async (t) => [t.name, await checkFile(t, options, trust)] as const));
+  const results = await Promise.all(unique.map(async (t) => [t.name, await checkFile(t, options, trust, memo)] as const));
   const byPackage = new Map<string, FileProvenance[]>();
   for (const [name, f] of results) byPackage.set(name, [...(byPackage.get(name) ?? []), f]);
   const out = new Map<string, PackageProvenance>();

@@ -16,7 +16,7 @@ export async function provenanceOf(
   targets: ProvenanceTarget[],
   client: IndexClient,
   lockFile: string,
-  options: { warnings: string[]; trustedRoot?: string; identity?: IdentityCheck },
+  options: { warnings: string[]; trustedRoot?: string; identity?: IdentityCheck; cacheDir?: string },
 ): Promise<Map<string, PackageProvenance>> {
   if (targets.length === 0 || !fetchesDocuments(client)) return new Map();
   const found = await checkProvenance(targets, { client, ...options });

@@ -36,16 +36,27 @@ export interface VerifiedAttestation {
   logIndex?: string;
 }
 
+const rootPath = (file?: string) => file ?? join(packageRoot(), "data", "sigstore", "trusted_root.json");
+
+/** A trusted_root.json's bytes (the production root shipped in data/ by default). */
+export function trustedRootBytes(file?: string): Buffer {
+  try {
+    return readFileSync(rootPath(file));
+  } catch (e) {
+    throw new ProvenanceError(`cannot read the trusted root: ${(e as Error).message}`, { file: rootPath(file) });
+  }
+}
+
 /** Trust material from a trusted_root.json; the production root shipped in data/ by default. */
 export function loadTrustMaterial(file?: string): TrustMaterial {
-  const path = file ?? join(packageRoot(), "data", "sigstore", "trusted_root.json");
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(path, "utf8"));
+    json = JSON.parse(trustedRootBytes(file).toString("utf8"));
+    return toTrustMaterial(TrustedRoot.fromJSON(json));
   } catch (e) {
-    throw new ProvenanceError(`cannot read the trusted root: ${(e as Error).message}`, { file: path });
+    if (e instanceof ProvenanceError) throw e;
+    throw new ProvenanceError(`cannot read the trusted root: ${(e as Error).message}`, { file: rootPath(file) });
   }
-  return toTrustMaterial(TrustedRoot.fromJSON(json));
 }
 
 /** Sigstore bundle v0.3 from PEP 740's attestation shape (one DSSE envelope, leaf certificate). */

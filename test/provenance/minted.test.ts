@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TrustedRoot } from "@sigstore/protobuf-specs";
 import { toTrustMaterial } from "@sigstore/verify";
@@ -105,6 +105,24 @@ describe("two generations against a loopback index, verified under --trusted-roo
       expect((await generate({ ...options, offline: true })).provenance.get("alpha")?.status).toBe("verified");
       expect(server.requests.length).toBe(asked);
     }
+  });
+
+  it("a warm run takes a verified file's verdict from the cache folder, not from verifying again; another root misses it", async () => {
+    const trustedRoot = root();
+    const server = await startIndexServer({ files: [indexFile(A)] });
+    servers.push(server);
+    const cacheDir = tempDir();
+    const options = { path: pylockFor(server, [indexFile(A)]), cacheDir, python: "3.11", systems: ["x86_64-linux" as const], inspect: false, trustedRoot };
+    expect((await generate(options)).provenance.get("alpha")?.logIndex).toMatch(/^\d+$/);
+    const dir = join(cacheDir, "provenance");
+    const [entry, ...more] = readdirSync(dir);
+    expect(more).toEqual([]);
+    // Marked, to tell a remembered verdict from a new verification.
+    writeFileSync(join(dir, entry!), JSON.stringify({ logIndex: "remembered" }));
+    expect((await generate(options)).provenance.get("alpha")?.logIndex).toBe("remembered");
+    const other = join(tempDir(), "root.json");
+    writeFileSync(other, JSON.stringify(mintSigstore().trustedRoot));
+    await expect(generate({ ...options, trustedRoot: other })).rejects.toThrow(/does not verify/);
   });
 
   it("without --trusted-root the minted provenance is refused against Sigstore's production root", async () => {

@@ -15,9 +15,9 @@ import { choosePythonFor, pythonChoiceNote, type PythonChoice } from "./resolve/
 import { inspectSources } from "./resolve/inspect-sources.js";
 import { readLocalTrees } from "./resolve/local-trees.js";
 import { locateArtifacts, nameArtifactsByHash, type LocateContext } from "./resolve/locate.js";
-import { provenanceOf } from "./provenance/index.js";
+import { finishProvenance, startProvenance } from "./provenance/index.js";
 import { identityCheckFor } from "./provenance/identities.js";
-import type { PackageProvenance, ProvenanceTarget } from "./provenance/check.js";
+import type { PackageProvenance } from "./provenance/check.js";
 import { defaultLibrary, libraryFingerprint, loadUserFiles, overrideWarnings, type OverrideSet, type SdistFactsLookup, type SourceBuildRef } from "./overrides/index.js";
 import { choosePython, NIX_SYSTEMS, type NixSystem } from "./resolve/target.js";
 import { RunMemo } from "./run-memo.js";
@@ -108,7 +108,16 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       onLookup: () => options.onProgress?.(++done, total()),
     });
   const warnings: string[] = [];
-  const pinned: ProvenanceTarget[] = [];
+  const identity = identityCheckFor(lock);
+  const checks =
+    options.provenance === false
+      ? undefined
+      : startProvenance(client, {
+          warnings,
+          cacheDir,
+          ...(options.trustedRoot ? { trustedRoot: options.trustedRoot } : {}),
+          ...(identity ? { identity } : {}),
+        });
   const ctx: LocateContext = {
     client: memo.releasesVia(client, offline),
     settings: indexUrl ? { indexUrl } : {},
@@ -116,7 +125,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     warnings,
     http,
     cacheDir,
-    ...(options.provenance !== false ? { onPinned: (name, version, index, file, sha256) => pinned.push({ name, version, index, file, sha256 }) } : {}),
+    ...(checks ? { onPinned: (name, version, index, file, sha256) => checks.add({ name, version, index, file, sha256 }) } : {}),
   };
   try {
     const resolveOptions = {
@@ -158,13 +167,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     if (locateResult.status === "rejected") throw locateResult.reason;
     if (inspectResult.status === "rejected") throw inspectResult.reason;
     const inspected = inspectResult.value;
-    const identity = identityCheckFor(lock);
-    const provenance = await provenanceOf(pinned, client, lock.file, {
-      warnings,
-      cacheDir,
-      ...(options.trustedRoot ? { trustedRoot: options.trustedRoot } : {}),
-      ...(identity ? { identity } : {}),
-    });
+    const provenance = await finishProvenance(checks, lock.file);
     // Local trees are read from disk; sdists as inspected. A name and version is one or the other.
     const localTrees = readLocalTrees(resolution, warnings);
     const sdistFacts: SdistFactsLookup = (name, version) => localTrees(name, version) ?? inspected?.lookup(name, version);
@@ -206,6 +209,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     if (unwritten) warnings.push(`the cache in ${cacheDir} could not be written (${(unwritten as NodeJS.ErrnoException).code ?? unwritten.message}); later runs will ask the index again`);
     return { nix, files: inspected?.files ?? new Map(), lock, resolution, warnings: [...new Set(warnings.map(redact))].sort(), requests: http.requests, overrides, provenance };
   } finally {
+    await checks?.settle();
     await http.close();
     await settleWrites();
   }

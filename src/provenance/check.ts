@@ -122,35 +122,64 @@ async function checkFile(target: ProvenanceTarget, options: CheckOptions, trust:
   }
 }
 
-/** Every target's provenance, by package name; files sorted by name so records are stable. */
-export async function checkProvenance(targets: ProvenanceTarget[], options: CheckOptions): Promise<Map<string, PackageProvenance>> {
-  let material: TrustMaterial | undefined;
-  // Loaded once, and only when something is to be verified.
-  const trust = () => (material ??= loadTrustMaterial(options.trustedRoot));
-  let rootBytes: Buffer | undefined;
-  const memo = new VerifiedMemo(options.cacheDir, () => (rootBytes ??= trustedRootBytes(options.trustedRoot)));
-  const seen = new Set<string>();
-  const unique = targets.filter((t) => {
-    const key = `${t.name} ${t.file.filename}`;
-    return !seen.has(key) && (seen.add(key), true);
-  });
-  const results = await Promise.all(unique.map(async (t) => [t.name, await checkFile(t, options, trust, memo)] as const));
-  const byPackage = new Map<string, FileProvenance[]>();
-  for (const [name, f] of results) byPackage.set(name, [...(byPackage.get(name) ?? []), f]);
-  const out = new Map<string, PackageProvenance>();
-  for (const name of [...byPackage.keys()].sort()) {
-    const files = (byPackage.get(name) ?? []).sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
-    const status = ORDER.find((s) => files.some((f) => f.status === s)) ?? "none";
-    const v = files.find((f) => f.status === "verified");
-    out.set(name, {
-      status,
-      ...(v?.publisher ? { publisher: v.publisher } : {}),
-      ...(v?.commit ? { commit: v.commit } : {}),
-      ...(v?.logIndex ? { logIndex: v.logIndex } : {}),
-      files,
-    });
+/**
+ * Checks started as each pinned file becomes known (while other lookups and downloads go on),
+ * each file once; `results` waits for them all.
+ */
+export class ProvenanceChecks {
+  private readonly pending = new Map<string, Promise<readonly [string, FileProvenance]>>();
+  private material: TrustMaterial | undefined;
+  private rootBytes: Buffer | undefined;
+  private readonly memo: VerifiedMemo;
+
+  constructor(private readonly options: CheckOptions) {
+    this.memo = new VerifiedMemo(options.cacheDir, () => (this.rootBytes ??= trustedRootBytes(options.trustedRoot)));
   }
-  return out;
+
+  /** Loaded once, and only when something is to be verified. */
+  private readonly trust = (): TrustMaterial => (this.material ??= loadTrustMaterial(this.options.trustedRoot));
+
+  add(target: ProvenanceTarget): void {
+    const key = `${target.name} ${target.file.filename}`;
+    if (this.pending.has(key)) return;
+    const check = checkFile(target, this.options, this.trust, this.memo).then((f) => [target.name, f] as const);
+    // A run that fails elsewhere first still waits for it (settle), and does not leave it unhandled.
+    check.catch(() => {});
+    this.pending.set(key, check);
+  }
+
+  /** Waits for every check started, however it ends: no request outlives the run. */
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.pending.values());
+  }
+
+  /** Every target's provenance, by package name; files sorted by name so records are stable. */
+  async results(): Promise<Map<string, PackageProvenance>> {
+    const results = await Promise.all(this.pending.values());
+    const byPackage = new Map<string, FileProvenance[]>();
+    for (const [name, f] of results) byPackage.set(name, [...(byPackage.get(name) ?? []), f]);
+    const out = new Map<string, PackageProvenance>();
+    for (const name of [...byPackage.keys()].sort()) {
+      const files = (byPackage.get(name) ?? []).sort((a, b) => (a.filename < b.filename ? -1 : a.filename > b.filename ? 1 : 0));
+      const status = ORDER.find((s) => files.some((f) => f.status === s)) ?? "none";
+      const v = files.find((f) => f.status === "verified");
+      out.set(name, {
+        status,
+        ...(v?.publisher ? { publisher: v.publisher } : {}),
+        ...(v?.commit ? { commit: v.commit } : {}),
+        ...(v?.logIndex ? { logIndex: v.logIndex } : {}),
+        files,
+      });
+    }
+    return out;
+  }
+}
+
+/** Every target's provenance, by package name. */
+export function checkProvenance(targets: ProvenanceTarget[], options: CheckOptions): Promise<Map<string, PackageProvenance>> {
+  const checks = new ProvenanceChecks(options);
+  for (const t of targets) checks.add(t);
+  return checks.results();
 }
 
 /** The first failed file, as the error that stops generate (like a hash mismatch). */

@@ -7,7 +7,13 @@ import { Lock2nixError } from "../errors.js";
 import type { IndexFile, IndexLocation } from "../index/types.js";
 import { type DocumentClient, fetchProvenance, provenanceUrl } from "./fetch.js";
 import { VerifiedMemo } from "./memo.js";
-import { loadTrustMaterial, ProvenanceError, trustedRootBytes, verifyAttestation } from "./verify.js";
+import { ProvenanceError, trustedRootBytes } from "./root.js";
+
+// The Sigstore libraries are loaded only when something is to be verified: a warm run (verdicts
+// remembered) and a run without provenance do not pay for loading them.
+type Verify = typeof import("./verify.js");
+let verifyModule: Promise<Verify> | undefined;
+const loadVerify = (): Promise<Verify> => (verifyModule ??= import("./verify.js"));
 
 export type ProvenanceStatus = "verified" | "none" | "unavailable" | "failed";
 
@@ -81,7 +87,7 @@ function record(pub: { kind: string; repository?: string; workflow?: string; wor
 }
 
 /** Fetches and verifies one file's provenance; a verification failure is a `failed` record, not a throw. */
-async function checkFile(target: ProvenanceTarget, options: CheckOptions, trust: () => TrustMaterial, memo: VerifiedMemo): Promise<FileProvenance> {
+async function checkFile(target: ProvenanceTarget, options: CheckOptions, trust: (v: Verify) => TrustMaterial, memo: VerifiedMemo): Promise<FileProvenance> {
   const { name, version, index, file } = target;
   const base = { filename: file.filename };
   const unattested = { ...base, status: "none" as const, ...(file.lastAttested ? { lastAttested: file.lastAttested } : {}) };
@@ -104,10 +110,11 @@ async function checkFile(target: ProvenanceTarget, options: CheckOptions, trust:
     const key = memo.key(fetched.object, file.filename, target.sha256);
     let verified = memo.get(key);
     if (!verified) {
+      const v = await loadVerify();
       for (const bundle of bundles) {
         for (const att of bundle.attestations) {
-          const v = verifyAttestation(att, { trust: trust(), filename: file.filename, sha256: target.sha256, publisher: bundle.publisher, pkg: name });
-          verified ??= { ...(v.commit ? { commit: v.commit } : {}), ...(v.logIndex ? { logIndex: v.logIndex } : {}) };
+          const one = v.verifyAttestation(att, { trust: trust(v), filename: file.filename, sha256: target.sha256, publisher: bundle.publisher, pkg: name });
+          verified ??= { ...(one.commit ? { commit: one.commit } : {}), ...(one.logIndex ? { logIndex: one.logIndex } : {}) };
         }
       }
       memo.put(key, verified ?? {});
@@ -137,7 +144,7 @@ export class ProvenanceChecks {
   }
 
   /** Loaded once, and only when something is to be verified. */
-  private readonly trust = (): TrustMaterial => (this.material ??= loadTrustMaterial(this.options.trustedRoot));
+  private readonly trust = (v: Verify): TrustMaterial => (this.material ??= v.loadTrustMaterial(this.options.trustedRoot));
 
   add(target: ProvenanceTarget): void {
     const key = `${target.name} ${target.file.filename}`;

@@ -8,14 +8,10 @@ import { bundleFromJSON } from "@sigstore/bundle";
 import { X509Certificate } from "@sigstore/core";
 import { TrustedRoot } from "@sigstore/protobuf-specs";
 import { Verifier, toSignedEntity, toTrustMaterial, type TrustMaterial } from "@sigstore/verify";
-import { readFileSync } from "node:fs";
-import { Lock2nixError } from "../errors.js";
-import { join } from "node:path";
-import { packageRoot } from "../package-root.js";
+import { ProvenanceError, trustedRootBytes, trustedRootPath } from "./root.js";
 import { extensionText, matchPublisher, type Publisher, SOURCE_DIGEST_OID } from "./identity.js";
 
-/** A provenance failure stops the run like a hash mismatch. */
-export class ProvenanceError extends Lock2nixError {}
+export { ProvenanceError, trustedRootBytes } from "./root.js";
 
 export const PREDICATE_TYPES: readonly string[] = [
   "https://docs.pypi.org/attestations/publish/v1",
@@ -36,17 +32,6 @@ export interface VerifiedAttestation {
   logIndex?: string;
 }
 
-const rootPath = (file?: string) => file ?? join(packageRoot(), "data", "sigstore", "trusted_root.json");
-
-/** A trusted_root.json's bytes (the production root shipped in data/ by default). */
-export function trustedRootBytes(file?: string): Buffer {
-  try {
-    return readFileSync(rootPath(file));
-  } catch (e) {
-    throw new ProvenanceError(`cannot read the trusted root: ${(e as Error).message}`, { file: rootPath(file) });
-  }
-}
-
 /** Trust material from a trusted_root.json; the production root shipped in data/ by default. */
 export function loadTrustMaterial(file?: string): TrustMaterial {
   let json: unknown;
@@ -55,7 +40,7 @@ export function loadTrustMaterial(file?: string): TrustMaterial {
     return toTrustMaterial(TrustedRoot.fromJSON(json));
   } catch (e) {
     if (e instanceof ProvenanceError) throw e;
-    throw new ProvenanceError(`cannot read the trusted root: ${(e as Error).message}`, { file: rootPath(file) });
+    throw new ProvenanceError(`cannot read the trusted root: ${(e as Error).message}`, { file: trustedRootPath(file) });
   }
 }
 

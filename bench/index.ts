@@ -6,6 +6,8 @@
  * filled up with real project names from ../shared/data.
  * BENCH_KEEP=1 keeps the project and cache and prints the warm command, to
  * profile it; BENCH_NODE_FLAGS passes flags to the measured runs.
+ * One release in five has an attested sdist (a minted Sigstore instance's, verified under
+ * --trusted-root); BENCH_NO_PROVENANCE=1 runs with --no-provenance instead.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -15,6 +17,7 @@ import { gzipSync } from "node:zlib";
 import TOML from "@iarna/toml";
 import { startIndexServer, type IndexFile } from "../test/support/index-server.js";
 import { removeTempDirs, tempDir } from "../test/helpers.js";
+import { mintSigstore } from "../test/support/sigstore-mint.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const SHARED = join(ROOT, "..", "shared");
@@ -23,6 +26,8 @@ const DELAY_MS = 50;
 const JOBS = 16;
 /** Warm runs measured; the median is reported, as one run on a shared machine is noisy. */
 const WARM_RUNS = 5;
+/** One release in this many has an attested sdist (a guess at PyPI's share among popular projects). */
+const ATTESTED_EVERY = 5;
 
 const normalize = (n: string) => n.replace(/[-_.]+/g, "-").toLowerCase();
 
@@ -137,18 +142,29 @@ async function main(): Promise<void> {
   const releases = syntheticReleases();
   const indexFiles: IndexFile[] = [];
   const hashes = new Map<string, string>();
-  for (const r of releases) {
+  // Every ATTESTED_EVERY-th release's sdist carries PEP 740 provenance, signed by a minted Sigstore.
+  const sigstore = mintSigstore();
+  let attested = 0;
+  for (const [i, r] of releases.entries()) {
     for (const filename of r.files) {
       const content = filename.endsWith(".tar.gz") ? tarGz(filename.slice(0, -".tar.gz".length)) : Buffer.from(`${filename}\n`);
-      hashes.set(filename, createHash("sha256").update(content).digest("hex"));
-      indexFiles.push({ name: r.name, version: r.version, filename, content });
+      const sha256 = createHash("sha256").update(content).digest("hex");
+      hashes.set(filename, sha256);
+      const withProvenance = i % ATTESTED_EVERY === 0 && filename.endsWith(".tar.gz");
+      if (withProvenance) attested++;
+      const publisher = { kind: "GitHub" as const, repository: `bench/${r.name}`, workflow: "release.yml" };
+      indexFiles.push({ name: r.name, version: r.version, filename, content, ...(withProvenance ? { provenance: sigstore.provenance({ filename, sha256, publisher }) } : {}) });
     }
   }
+  const trustedRoot = join(tempDir("lock2nix-bench-root-"), "trusted_root.json");
+  writeFileSync(trustedRoot, JSON.stringify(sigstore.trustedRoot));
   const dir = writeProject(releases, hashes);
   const server = await startIndexServer({ files: indexFiles, delayMs: DELAY_MS });
   try {
     const env = { ...process.env, XDG_CACHE_HOME: tempDir("lock2nix-bench-cache-") };
-    const args = ["generate", dir, "-o", join(dir, "lock.nix"), "--index-url", server.simpleUrl, "--python", "3.12", "--jobs", String(JOBS), "--quiet"];
+    // BENCH_NO_PROVENANCE=1 measures the same lock without provenance, for comparison in the same minutes.
+    const provenance = process.env["BENCH_NO_PROVENANCE"] ? ["--no-provenance"] : ["--trusted-root", trustedRoot];
+    const args = ["generate", dir, "-o", join(dir, "lock.nix"), "--index-url", server.simpleUrl, "--python", "3.12", "--jobs", String(JOBS), ...provenance, "--quiet"];
     const cold = await runCli(args, env);
     const requests = server.requests.length;
     const warmRuns: Array<{ seconds: number; rssMB: number }> = [];
@@ -161,6 +177,7 @@ async function main(): Promise<void> {
     const figures = {
       packages: releases.length,
       files: indexFiles.length,
+      attested,
       coldSeconds: Number(cold.seconds.toFixed(3)),
       warmSeconds: Number(warm.seconds.toFixed(3)),
       warmRunsSeconds: warmSeconds.map((t) => Number(t.toFixed(3))),
@@ -173,7 +190,7 @@ async function main(): Promise<void> {
     if (json) {
       console.log(JSON.stringify(figures));
     } else {
-      console.log(`packages ${figures.packages} (${figures.files} files), ${DELAY_MS} ms added per response, --jobs ${JOBS}`);
+      console.log(`packages ${figures.packages} (${figures.files} files, ${attested} with PEP 740 provenance), ${DELAY_MS} ms added per response, --jobs ${JOBS}`);
       console.log(`cold:  ${figures.coldSeconds} s, ${requests} requests; network-bound limit ceil(${requests}/${JOBS}) x ${DELAY_MS} ms = ${limitSeconds} s; ratio ${figures.ratio}`);
       console.log(`  goal: cold <= 1.3 x limit + 0.5 s = ${(1.3 * limitSeconds + 0.5).toFixed(2)} s`);
       console.log(`warm:  ${figures.warmSeconds} s (median of ${WARM_RUNS}: ${figures.warmRunsSeconds.join(", ")}), ${warmRequests} requests (goal <= 0.6 s)`);

@@ -16,8 +16,11 @@ import { resolveLock, type Resolution, type ResolveOptions } from "./resolve/ind
 import { choosePythonFor, pythonChoiceNote, type PythonChoice } from "./resolve/python-choice.js";
 import { inspectSources } from "./resolve/inspect-sources.js";
 import { readLocalTrees } from "./resolve/local-trees.js";
-import { indexSettings, locateArtifacts, nameArtifactsByHash } from "./resolve/locate.js";
+import { indexSettings, locateArtifacts, nameArtifactsByHash, type LocateContext } from "./resolve/locate.js";
 import { redirectRecord, type IndexRedirect } from "./index/redirect.js";
+import { finishProvenance, startProvenance } from "./provenance/index.js";
+import { identityCheckFor } from "./provenance/identities.js";
+import type { PackageProvenance } from "./provenance/check.js";
 import { defaultLibrary, libraryFingerprint, loadUserFiles, overrideWarnings, type OverrideSet, type SdistFactsLookup, type SourceBuildRef } from "./overrides/index.js";
 import { choosePython, NIX_SYSTEMS, type NixSystem } from "./resolve/target.js";
 import { RunMemo } from "./run-memo.js";
@@ -69,6 +72,10 @@ export interface GenerateOptions {
   project?: boolean;
   /** Add `checks`, the project's pytest run in the sandbox (`--checks`). */
   checks?: boolean;
+  /** Fetch and verify PEP 740 provenance of each pinned index file (default true). */
+  provenance?: boolean;
+  /** The Sigstore trusted_root.json provenance is verified against (default: the production root lock2nix ships). */
+  trustedRoot?: string;
 }
 
 export interface GenerateResult {
@@ -84,6 +91,8 @@ export interface GenerateResult {
   overrides: OverrideSet;
   /** A local tree's version as its pyproject.toml gives it (over the lock's, which may be a stand-in), as the Nix shows it. */
   localVersion: (name: string, version: string) => string | undefined;
+  /** PEP 740 provenance per package whose pinned files an index listed (none with provenance: false). */
+  provenance: Map<string, PackageProvenance>;
 }
 
 
@@ -111,7 +120,25 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       onLookup: () => options.onProgress?.(++done, total()),
     });
   const warnings: string[] = [];
-  const ctx = { client: memo.releasesVia(client, offline), settings: indexSettings(indexUrl, options.indexes), offline, warnings, http, cacheDir };
+  const identity = identityCheckFor(lock);
+  const checks =
+    options.provenance === false
+      ? undefined
+      : startProvenance(client, {
+          warnings,
+          cacheDir,
+          ...(options.trustedRoot ? { trustedRoot: options.trustedRoot } : {}),
+          ...(identity ? { identity } : {}),
+        });
+  const ctx: LocateContext = {
+    client: memo.releasesVia(client, offline),
+    settings: indexSettings(indexUrl, options.indexes),
+    offline,
+    warnings,
+    http,
+    cacheDir,
+    ...(checks ? { onPinned: (name, version, index, file, sha256) => checks.add({ name, version, index, file, sha256 }) } : {}),
+  };
   try {
     const resolveOptions = {
       ...(options.systems ? { systems: options.systems } : {}),
@@ -152,6 +179,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     if (locateResult.status === "rejected") throw locateResult.reason;
     if (inspectResult.status === "rejected") throw inspectResult.reason;
     const inspected = inspectResult.value;
+    const provenance = await finishProvenance(checks, lock.file);
     // Local trees are read from disk; sdists as inspected. A name and version is one or the other.
     const project = options.project === false ? undefined : readProject(lock, resolution, { checks: options.checks ?? false });
     const localTrees = readLocalTrees(project?.rootBuilds && project.root !== undefined ? new Map([...resolution.packages, [project.root, project.rootBuilds]]) : resolution.packages, warnings);
@@ -185,6 +213,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
       overrides,
       sdistFacts,
       previous: previousOutputIn(previousFile || undefined),
+      provenance,
       // What is printed, counted the same way (distinct, redacted); a cache that cannot be written is not the lock's.
       warningCount: new Set(warnings.map(redact)).size,
       ...(project ? { project } : {}),
@@ -193,8 +222,9 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     memo.save();
     const unwritten = await settleWrites();
     if (unwritten) warnings.push(`the cache in ${cacheDir} could not be written (${(unwritten as NodeJS.ErrnoException).code ?? unwritten.message}); later runs will ask the index again`);
-    return { nix, files: inspected?.files ?? new Map(), lock, resolution, warnings: [...new Set(warnings.map(redact))].sort(), requests: http.requests, overrides, localVersion: (n, v) => localTrees(n, v)?.version };
+    return { nix, files: inspected?.files ?? new Map(), lock, resolution, warnings: [...new Set(warnings.map(redact))].sort(), requests: http.requests, overrides, localVersion: (n, v) => localTrees(n, v)?.version, provenance };
   } finally {
+    await checks?.settle();
     await http.close();
     await settleWrites();
   }

@@ -75,6 +75,8 @@ export interface LockedPackage {
   unknownDependencies?: boolean;
   /** pip's --only-binary / --no-binary verdict: only this kind of file may be used. */
   only?: "wheel" | "sdist";
+  /** PEP 751 `attestation-identities`: the publishers the files must be attested by (pylock.toml). */
+  attestationIdentities?: Array<Record<string, string>>;
 }
 
 export interface RootProject {

@@ -11,6 +11,7 @@ import { indexSettings, nameArtifactsByHash, type IndexSettings } from "../resol
 import type { IndexRedirect } from "../index/redirect.js";
 import { NIX_SYSTEMS } from "../resolve/target.js";
 import { checkBuildRisk, type NetworkAtBuild } from "./build-risk.js";
+import { auditProvenance } from "../provenance/audit.js";
 import { DEFAULT_OSV_URL, queryOsv } from "./osv.js";
 import { OsvDatabase } from "./osv-db.js";
 import { advisoryFinding } from "./osv-match.js";
@@ -47,6 +48,12 @@ export interface AuditOptions {
   networkAtBuild?: NetworkAtBuild;
   /** The popular names typosquats are judged against (tests); default data/top-pypi-packages.txt. */
   popular?: PopularNames;
+  /** Check PEP 740 provenance (default true). */
+  provenance?: boolean;
+  /** The Nix file lock2nix generated before, whose recorded publishers are compared. */
+  previous?: string;
+  /** As generate's --trusted-root. */
+  trustedRoot?: string;
 }
 
 export interface AuditResult {
@@ -133,6 +140,18 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
       }
     }
     findings.push(...checkBuildRisk(forBuild, { preferWheels: options.preferWheels ?? false, ...(networkAtBuild ? { networkAtBuild } : {}) }));
+
+    if (options.provenance !== false) {
+      const checked = await auditProvenance(lock, {
+        client,
+        settings,
+        cacheDir,
+        ...(options.previous ? { previous: options.previous } : {}),
+        ...(options.trustedRoot ? { trustedRoot: options.trustedRoot } : {}),
+      });
+      findings.push(...checked.findings);
+      skipped.push(...checked.skipped);
+    }
 
     const queries = osvQueries(lock);
     if (options.osvDb) {

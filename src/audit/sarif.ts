@@ -35,6 +35,11 @@ const RULE_TEXT: Record<string, string> = {
   "build-risk/source-build": "Built from source: its build backend runs code",
   "build-risk/sdist-only": "Only an sdist: its build backend runs code",
   "build-risk/sdist": "Built from its sdist by default",
+  "provenance/failed": "A file's PEP 740 provenance does not verify",
+  "provenance/publisher-changed": "The Trusted Publisher changed since the previous generation",
+  "provenance/attestation-dropped": "Unattested, where an earlier release or generation was attested",
+  "provenance/repository-mismatch": "The attested repository is not the one the project declares",
+  "provenance/none": "No PEP 740 attestation",
 };
 
 function ruleText(f: Finding): string {

@@ -12,10 +12,10 @@ export type Severity = (typeof SEVERITIES)[number];
 export const FAIL_ON = ["low", "medium", "high", "critical"] as const;
 export type FailOn = (typeof FAIL_ON)[number];
 
-export type FindingKind = "unpinned" | "source" | "typosquat" | "vulnerability" | "malicious" | "build-risk";
+export type FindingKind = "unpinned" | "source" | "typosquat" | "vulnerability" | "malicious" | "provenance" | "build-risk";
 
 /** The order kinds are shown in: what to fix first. */
-export const KINDS: readonly FindingKind[] = ["malicious", "vulnerability", "typosquat", "source", "unpinned", "build-risk"];
+export const KINDS: readonly FindingKind[] = ["malicious", "vulnerability", "provenance", "typosquat", "source", "unpinned", "build-risk"];
 
 export interface Finding {
   kind: FindingKind;

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { audit, FAIL_ON, failsOn, findingsJson, type FailOn } from "../audit/index.js";
 import { renderText } from "../audit/report.js";
 import { renderSarif } from "../audit/sarif.js";
@@ -37,6 +38,10 @@ Options:
       --index NAME=URL  ask URL in place of the index the lock names NAME (or whose URL is
                         NAME), e.g. a mirror; repeatable (pypi=URL replaces PyPI)
       --prefer-wheels   judge build risk as generate --prefer-wheels builds
+      --previous FILE   the Nix file lock2nix generated before: a publisher it recorded that
+                        changed, or vanished, is a finding (PEP 740 provenance)
+      --no-provenance   do not fetch or verify the PEP 740 provenance of the pinned files
+      --trusted-root FILE  verify provenance against this Sigstore trusted_root.json
       --jobs N          index requests at once (default 16)
   -q, --quiet           print the report and errors only
   -v, --verbose         list info findings and every package of a folded line
@@ -59,6 +64,9 @@ const OPTIONS = {
   "index-url": { type: "string" },
   index: { type: "string", multiple: true },
   "prefer-wheels": { type: "boolean" },
+  previous: { type: "string" },
+  "no-provenance": { type: "boolean" },
+  "trusted-root": { type: "string" },
   jobs: { type: "string" },
   ...COMMON_OPTIONS,
 } satisfies OptionSpecs;
@@ -100,6 +108,9 @@ async function run(argv: string[], io: Io): Promise<number> {
     if (url !== undefined && !/^https?:\/\//.test(url)) throw new UsageError(`${flag} ${url}: expected an http(s) URL`);
   }
   const indexes = values.index?.map((text) => parseIndexRedirect(text));
+  for (const [flag, file] of [["--previous", values.previous], ["--trusted-root", values["trusted-root"]]] as const) {
+    if (file !== undefined && !existsSync(file)) throw new UsageError(`${flag} ${file}: no such file`);
+  }
   const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 256)) {
     throw new UsageError(`--jobs ${values.jobs}: expected a whole number from 1 to 256`);
@@ -118,6 +129,9 @@ async function run(argv: string[], io: Io): Promise<number> {
     ...(indexes?.length ? { indexes } : {}),
     preferWheels: values["prefer-wheels"] ?? false,
     ...(jobs ? { jobs } : {}),
+    ...(values["no-provenance"] ? { provenance: false } : {}),
+    ...(values.previous ? { previous: values.previous } : {}),
+    ...(values["trusted-root"] ? { trustedRoot: values["trusted-root"] } : {}),
   });
   const file = result.lock?.file ?? safeLockFile(path, lockFormat as FormatId | undefined);
   if (!values.quiet) for (const s of result.skipped) io.stderr(`lock2nix: audit: skipped ${s.check}: ${s.reason}\n`);

@@ -48,6 +48,9 @@ Options:
       --checks          add checks: the project's pytest run in the sandbox (test/tests/dev group)
       --no-audit        skip the cheap supply-chain checks (pinning, sources, typosquats)
                         whose one-line summary is printed on standard error (see lock2nix audit)
+      --no-provenance   do not fetch or verify the PEP 740 provenance of the pinned files
+      --trusted-root FILE  verify provenance against this Sigstore trusted_root.json
+                        (default: Sigstore's production root, shipped with lock2nix)
   -q, --quiet           print errors only
   -v, --verbose         print retries and other detail
   -h, --help            show this help
@@ -66,6 +69,8 @@ const OPTIONS = {
   "no-inspect": { type: "boolean" },
   "no-project": { type: "boolean" },
   checks: { type: "boolean" },
+  "no-provenance": { type: "boolean" },
+  "trusted-root": { type: "string" },
   ...COMMON_OPTIONS,
 } satisfies OptionSpecs;
 
@@ -81,6 +86,9 @@ async function run(argv: string[], io: Io): Promise<number> {
   const { format, systems, groups, extras, jobs, indexUrl, indexes } = checkTargetOptions(values);
   const given = await lockPathFrom(path, io);
   const allowPaths = values["allow-path"] ?? [];
+  const trustedRoot = values["trusted-root"];
+  if (trustedRoot !== undefined && !existsSync(trustedRoot)) throw new UsageError(`--trusted-root ${trustedRoot}: no such file`);
+  if (trustedRoot !== undefined && values["no-provenance"]) throw new UsageError("--trusted-root verifies provenance, which --no-provenance turns off: give one");
   const configFile = values.config ?? (given === undefined && existsSync(CONFIG_FILE) ? CONFIG_FILE : undefined);
   let jobList: Job[];
   if (configFile !== undefined) {
@@ -121,6 +129,8 @@ async function run(argv: string[], io: Io): Promise<number> {
     ...(jobs ? { jobs } : {}),
     ...(progress ? { onProgress: progress.update } : {}),
     ...(values.verbose ? { onInfo: (m: string) => io.stderr(`lock2nix: ${m}\n`) } : {}),
+    ...(values["no-provenance"] ? { provenance: false } : {}),
+    ...(trustedRoot ? { trustedRoot } : {}),
   }).finally(() => progress?.done());
   const single = configFile === undefined;
   // One PATH fails as before: the error itself, exit 1 (2 for wrong usage).

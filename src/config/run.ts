@@ -20,6 +20,7 @@ import { CachingIndexClient } from "../index/client.js";
 import { HttpClient, type HttpOptions } from "../index/http.js";
 import type { IndexClient } from "../index/types.js";
 import type { OverrideSet } from "../overrides/index.js";
+import type { PackageProvenance } from "../provenance/index.js";
 import type { BuildSource, Resolution } from "../resolve/index.js";
 import type { NixSystem } from "../resolve/target.js";
 import { VERSION } from "../version.js";
@@ -47,6 +48,9 @@ export interface RunOptions {
   cwd?: string;
   /** Other files this run reads (the config file), which no output may replace. */
   inputs?: string[];
+  /** As generate's: false skips PEP 740 provenance; a trusted_root.json to verify it against. */
+  provenance?: boolean;
+  trustedRoot?: string;
 }
 
 export type ProjectStatus =
@@ -75,6 +79,8 @@ export interface PackageReport {
   version?: string;
   /** System -> what it is built from there (only systems that need the package). */
   systems: Partial<Record<NixSystem, BuildReport>>;
+  /** PEP 740, where an index listed the package's pinned files. */
+  provenance?: PackageProvenance;
 }
 
 export interface OverrideReport {
@@ -161,7 +167,7 @@ function display(path: string, cwd: string): string {
 }
 
 /** The packages of a resolution and what each is built from on each system. */
-export function packageReport(resolution: Resolution, baseDir: string): PackageReport[] {
+export function packageReport(resolution: Resolution, baseDir: string, provenance: Map<string, PackageProvenance> = new Map()): PackageReport[] {
   return [...resolution.packages].map(([name, builds]) => {
     const systems: Partial<Record<NixSystem, BuildReport>> = {};
     for (const system of [...builds.keys()].sort()) {
@@ -179,7 +185,8 @@ export function packageReport(resolution: Resolution, baseDir: string): PackageR
               : { version, kind: "missing", reason: s.reason };
     }
     const versions = new Set([...builds.values()].map((b) => b.version));
-    return { name, ...(versions.size === 1 ? { version: [...versions][0] as string } : {}), systems };
+    const attested = provenance.get(name);
+    return { name, ...(versions.size === 1 ? { version: [...versions][0] as string } : {}), systems, ...(attested ? { provenance: attested } : {}) };
   });
 }
 
@@ -249,6 +256,8 @@ export async function runJobs(jobs: Job[], options: RunOptions = {}): Promise<Ru
     ...(options.jobs ? { jobs: options.jobs } : {}),
     ...(options.http ? { http: options.http } : {}),
     ...(options.onInfo ? { onInfo: options.onInfo } : {}),
+    ...(options.provenance === false ? { provenance: false } : {}),
+    ...(options.trustedRoot ? { trustedRoot: options.trustedRoot } : {}),
   };
 
   const results: Array<GenerateResult | undefined> = jobs.map(() => undefined);
@@ -297,7 +306,7 @@ export async function runJobs(jobs: Job[], options: RunOptions = {}): Promise<Ru
         warnings: result.warnings,
       });
       // Worked out when read (--json, a library caller): a plain run for 1,000 packages saves 25 ms.
-      lazyField(report, "packages", () => packageReport(result.resolution, dirname(result.lock.file)));
+      lazyField(report, "packages", () => packageReport(result.resolution, dirname(result.lock.file), result.provenance));
       lazyField(report, "overrides", () => overrideReport(result.resolution, result.overrides, cwd));
       if (options.check && output) {
         report.decidedBy = "generate";

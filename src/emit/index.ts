@@ -14,6 +14,8 @@ import { previousKey, type PreviousLookup } from "./previous.js";
 import { VERSION_ENV } from "../inspect/local-tree.js";
 import { projectText } from "./project.js";
 import type { Project } from "../resolve/project.js";
+import type { PackageProvenance } from "../provenance/index.js";
+import { provenanceAttrs } from "../provenance/nix.js";
 
 export interface EmitOptions {
   /** How many distinct warnings the run reports, for the header (default: the resolution's). */
@@ -34,6 +36,8 @@ export interface EmitOptions {
   project?: Project;
   /** The generated file's name (default lock.nix): left out of local sources, and how a dev shell finds the project. */
   generatedFile?: string;
+  /** PEP 740 provenance by package: a verified one is recorded in `passthru.provenance` for the next run to compare. */
+  provenance?: Map<string, PackageProvenance>;
 }
 
 function sri(sha256hex: string): string {
@@ -432,7 +436,7 @@ function derivation(name: string, builds: Map<NixSystem, PackageBuild>, options:
         // lock2nix could not read (computed by its backend) cannot be known to match.
         ["dontCheckPythonMetadata", b.source.kind === "path" && !wheel && version === b.version && localVersionUnknown(name, b.version, options) ? bool(true) : undefined],
         // The same purl as the SBOM's component (lock2nix sbom), so Nix-side tools can join the two.
-        ["passthru", attrs([["purl", str(buildPurl(b, b.source.kind === "path" ? options.sdistFacts?.(name, b.version)?.version : undefined))]])],
+        ["passthru", attrs([["provenance", provenanceAttrs(options.provenance?.get(name))], ["purl", str(buildPurl(b, b.source.kind === "path" ? options.sdistFacts?.(name, b.version)?.version : undefined))]])],
       ]),
     );
   };

@@ -7,6 +7,8 @@
  */
 import { readOptional } from "../fs.js";
 import { parseHeader } from "../check.js";
+import type { PublisherRecord } from "../provenance/check.js";
+import { readProvenanceAttrs } from "../provenance/nix.js";
 
 export interface PreviousBuild {
   buildSystem: string[];
@@ -47,6 +49,9 @@ export function previousOutputIn(file: string | undefined): PreviousLookup {
 
 export const previousKey = (name: string, version: string, hash: string | undefined): string => `${name} ${version} ${hash ?? ""}`;
 
+const PNAME = /^\s*pname = "((?:[^"\\]|\\.)*)";/m;
+const VERSION_LINE = /^\s*version = "((?:[^"\\]|\\.)*)";/m;
+
 /** Header lines naming packages whose build system was not known (this version's and older wording). */
 const NOT_KNOWN = /^# build-system (?:guessed|fell back) \([^)]*\): (.*)$/m;
 
@@ -57,8 +62,8 @@ export function readPreviousBuilds(text: string | undefined): PreviousBuilds {
   const headerEnd = text.indexOf("\n{");
   const notKnown = new Set(NOT_KNOWN.exec(text.slice(0, headerEnd < 0 ? 0 : headerEnd))?.[1]?.split(" ") ?? []);
   for (const chunk of text.split("buildPythonPackage {").slice(1)) {
-    const pname = /^\s*pname = "((?:[^"\\]|\\.)*)";/m.exec(chunk)?.[1];
-    const version = /^\s*version = "((?:[^"\\]|\\.)*)";/m.exec(chunk)?.[1];
+    const pname = PNAME.exec(chunk)?.[1];
+    const version = VERSION_LINE.exec(chunk)?.[1];
     if (pname === undefined || version === undefined || notKnown.has(pname)) continue;
     const list = /^\s*build-system = ([^;]*);/m.exec(chunk)?.[1];
     if (list === undefined) continue;
@@ -75,4 +80,29 @@ export function readPreviousBuilds(text: string | undefined): PreviousBuilds {
     });
   }
   return out;
+}
+
+/** What a previous output's `passthru.provenance` recorded for a package: the release and its publisher. */
+export interface PreviousProvenance {
+  version: string;
+  publisher: PublisherRecord;
+}
+
+/** Each package's recorded publisher, by name (the first derivation of a name that records one). */
+export function readPreviousProvenance(text: string | undefined): Map<string, PreviousProvenance> {
+  const out = new Map<string, PreviousProvenance>();
+  if (text === undefined || !parseHeader(text)) return out;
+  for (const chunk of text.split("buildPythonPackage {").slice(1)) {
+    const pname = PNAME.exec(chunk)?.[1];
+    const version = VERSION_LINE.exec(chunk)?.[1];
+    const publisher = readProvenanceAttrs(chunk);
+    if (pname === undefined || version === undefined || !publisher || out.has(pname)) continue;
+    out.set(pname, { version, publisher });
+  }
+  return out;
+}
+
+/** The previous output's recorded provenance, read from `file` (none when absent or not lock2nix's). */
+export function previousProvenanceIn(file: string | undefined): Map<string, PreviousProvenance> {
+  return readPreviousProvenance(file !== undefined ? previousText(file) : undefined);
 }

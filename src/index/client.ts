@@ -1,6 +1,6 @@
 import pLimit from "p-limit";
 import { normalizeName } from "../pep/normalize.js";
-import { versionsEqual } from "../pep/version.js";
+import { compareVersions, isValidVersion, versionsEqual } from "../pep/version.js";
 import { parseSdistFilename } from "../pep/tags.js";
 import type { CacheEntry, DiskCache } from "./cache.js";
 import { CredentialStore, credentialEnvName, redactUrl } from "./credentials.js";
@@ -23,6 +23,16 @@ interface Fetched {
 
 /** What an offline run lacked: reported all at once. */
 export class OfflineMiss extends IndexError {}
+
+/** The index answered with an HTTP error status. */
+export class IndexStatusError extends IndexError {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
 
 export interface ClientOptions {
   http: HttpClient;
@@ -56,6 +66,20 @@ function versionOf(filename: string): string | undefined {
 
 function sameVersion(a: string, b: string): boolean {
   return a === b || versionsEqual(a, b);
+}
+
+/**
+ * Marks each file without a provenance with the newest earlier release the page shows attested:
+ * a release published outside its project's workflow (a leaked token) loses its attestations.
+ */
+function withLastAttested(files: IndexFile[], version: string, attested: Set<string>): IndexFile[] {
+  let last: string | undefined;
+  if (!isValidVersion(version)) return files;
+  // A file name whose version is not PEP 440 says nothing about the order of releases.
+  for (const v of [...attested].filter(isValidVersion)) {
+    if (compareVersions(v, version) < 0 && (last === undefined || compareVersions(v, last) > 0)) last = v;
+  }
+  return last === undefined ? files : files.map((f) => (f.provenance === undefined ? { ...f, lastAttested: last } : f));
 }
 
 /**
@@ -96,14 +120,24 @@ export class CachingIndexClient implements FreshnessReportingClient {
         body.trimStart().startsWith("{") ? parseSimpleJson(body, at, keep) : parseSimpleHtml(body, at, keep);
       // Checking the page's shape needs no URL built: a page lists every release's files, and only one release's are kept.
       const { body, freshUntil } = await this.fetch(index, url, SIMPLE_ACCEPT, name, (b, at) => parseSimple(b, at, () => false));
-      const files = parseSimple(body, url, (filename) => {
+      const attested = new Set<string>();
+      const files = parseSimple(body, url, (filename, hasProvenance) => {
         const v = versionOf(filename);
+        if (v !== undefined && hasProvenance) attested.add(v);
         return v !== undefined && sameVersion(v, version);
       });
-      return { files, freshUntil };
+      return { files: withLastAttested(files, version, attested), freshUntil };
     } finally {
       this.options.onLookup?.();
     }
+  }
+
+  /**
+   * Another document the index serves (the PEP 740 Integrity API), through the same slots, cache,
+   * retries and --offline rule as its pages. Throws IndexStatusError on an HTTP error, OfflineMiss offline.
+   */
+  async document(index: IndexLocation, url: string, accept: string, what: string, validate: Validate): Promise<string> {
+    return (await this.fetch(index, url, accept, what, validate)).body;
   }
 
   /** `validate` throws on a body that must not be cached (truncated or malformed). */
@@ -147,12 +181,13 @@ export class CachingIndexClient implements FreshnessReportingClient {
       return fresh(revalidated);
     }
     if (res.status === 401 || res.status === 403) {
-      throw new IndexError(
+      throw new IndexStatusError(
         `${cacheKey}: index ${index.name} refused access (HTTP ${res.status}); give credentials in the index URL, in ~/.netrc, or as ${credentialEnvName(index.name, "USERNAME")} and ${credentialEnvName(index.name, "PASSWORD")}`,
+        res.status,
       );
     }
-    if (res.status === 404) throw new IndexError(`${what} is not on index ${index.name} (${cacheKey} answered 404)`);
-    if (res.status !== 200) throw new IndexError(`${cacheKey}: index ${index.name} answered HTTP ${res.status}`);
+    if (res.status === 404) throw new IndexStatusError(`${what} is not on index ${index.name} (${cacheKey} answered 404)`, 404);
+    if (res.status !== 200) throw new IndexStatusError(`${cacheKey}: index ${index.name} answered HTTP ${res.status}`, res.status);
     const body = res.body.toString("utf8");
     validate(body, url);
     const etag = res.headers["etag"];

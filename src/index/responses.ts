@@ -24,8 +24,27 @@ function absoluteUrl(url: string, base: string): string {
   return u.href;
 }
 
-/** Which of a project page's files to return: a page lists every release, a lookup wants one. */
-export type FileFilter = (filename: string) => boolean;
+/**
+ * Which of a project page's files to return: a page lists every release, a lookup wants one.
+ * Told whether each file has a provenance, so a lookup learns which other releases are attested.
+ */
+export type FileFilter = (filename: string, attested: boolean) => boolean;
+
+/** PEP 740's `provenance` (JSON) / `data-provenance` (HTML): a URL, or null / absent for none. */
+function hasProvenance(value: unknown, url: string, where: string): value is string {
+  if (value === undefined || value === null) return false;
+  if (typeof value !== "string" || value === "") bad(url, `${where}: \`provenance\` must be a URL or null`);
+  return true;
+}
+
+/** Resolved only for the files kept: a page lists thousands. */
+function provenanceUrl(value: string, base: string, url: string, where: string): { provenance: string } {
+  try {
+    return { provenance: absoluteUrl(value, base) };
+  } catch {
+    return bad(url, `${where}: \`provenance\` is not a URL: ${JSON.stringify(value.slice(0, 200))}`);
+  }
+}
 
 function yankedOf(value: unknown): boolean | string {
   if (value === undefined || value === null || value === false) return false;
@@ -70,7 +89,8 @@ export function parseSimpleJson(body: string, url: string, keep?: FileFilter): I
     if (!isTable(entry) || typeof entry["filename"] !== "string" || typeof entry["url"] !== "string") {
       bad(url, `files[${i}] needs \`filename\` and \`url\` strings`);
     }
-    if (keep && !keep(entry["filename"])) return;
+    const attested = hasProvenance(entry["provenance"], url, `files[${i}]`);
+    if (keep && !keep(entry["filename"], attested)) return;
     const hashes = isTable(entry["hashes"]) ? entry["hashes"] : {};
     const sha256 = typeof hashes["sha256"] === "string" ? hashes["sha256"].toLowerCase() : undefined;
     files.push({
@@ -79,6 +99,7 @@ export function parseSimpleJson(body: string, url: string, keep?: FileFilter): I
       ...(sha256 ? { sha256 } : {}),
       ...(typeof entry["requires-python"] === "string" ? { requiresPython: entry["requires-python"] } : {}),
       yanked: yankedOf(entry["yanked"]),
+      ...(attested ? provenanceUrl(entry["provenance"] as string, url, url, `files[${i}]`) : {}),
     });
   });
   return files;
@@ -126,7 +147,9 @@ export function parseSimpleHtml(body: string, url: string, keep?: FileFilter): I
     const fragment = /^#sha256=([0-9a-f]{64})$/i.exec(absolute.hash);
     absolute.hash = "";
     const filename = text.trim() || decodeURIComponent(absolute.pathname.split("/").pop() ?? "");
-    if (keep && !keep(filename)) continue;
+    const provenance = attrs["data-provenance"];
+    const attested = hasProvenance(provenance, url, filename);
+    if (keep && !keep(filename, attested)) continue;
     const requiresPython = attrs["data-requires-python"];
     files.push({
       filename,
@@ -134,6 +157,7 @@ export function parseSimpleHtml(body: string, url: string, keep?: FileFilter): I
       ...(fragment ? { sha256: (fragment[1] as string).toLowerCase() } : {}),
       ...(requiresPython ? { requiresPython } : {}),
       yanked: "data-yanked" in attrs ? attrs["data-yanked"] || true : false,
+      ...(attested ? provenanceUrl(provenance, base, url, filename) : {}),
     });
   }
   return files;

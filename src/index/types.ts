@@ -8,6 +8,10 @@ export interface IndexFile {
   requiresPython?: string;
   /** False, or the reason given (true when none). */
   yanked: boolean | string;
+  /** PEP 740: the absolute URL of the file's provenance object (Integrity API), when the index names one. */
+  provenance?: string;
+  /** Without a provenance: the newest earlier release whose files the same page shows with one. */
+  lastAttested?: string;
 }
 
 /** Which index to ask, and how. */

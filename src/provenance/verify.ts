@@ -8,14 +8,10 @@ import { bundleFromJSON } from "@sigstore/bundle";
 import { X509Certificate } from "@sigstore/core";
 import { TrustedRoot } from "@sigstore/protobuf-specs";
 import { Verifier, toSignedEntity, toTrustMaterial, type TrustMaterial } from "@sigstore/verify";
-import { readFileSync } from "node:fs";
-import { Lock2nixError } from "../errors.js";
-import { join } from "node:path";
-import { packageRoot } from "../package-root.js";
+import { ProvenanceError, trustedRootBytes, trustedRootPath } from "./root.js";
 import { extensionText, matchPublisher, type Publisher, SOURCE_DIGEST_OID } from "./identity.js";
 
-/** A provenance failure stops the run like a hash mismatch. */
-export class ProvenanceError extends Lock2nixError {}
+export { ProvenanceError, trustedRootBytes } from "./root.js";
 
 export const PREDICATE_TYPES: readonly string[] = [
   "https://docs.pypi.org/attestations/publish/v1",
@@ -38,14 +34,14 @@ export interface VerifiedAttestation {
 
 /** Trust material from a trusted_root.json; the production root shipped in data/ by default. */
 export function loadTrustMaterial(file?: string): TrustMaterial {
-  const path = file ?? join(packageRoot(), "data", "sigstore", "trusted_root.json");
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(path, "utf8"));
+    json = JSON.parse(trustedRootBytes(file).toString("utf8"));
+    return toTrustMaterial(TrustedRoot.fromJSON(json));
   } catch (e) {
-    throw new ProvenanceError(`cannot read the trusted root: ${(e as Error).message}`, { file: path });
+    if (e instanceof ProvenanceError) throw e;
+    throw new ProvenanceError(`cannot read the trusted root: ${(e as Error).message}`, { file: trustedRootPath(file) });
   }
-  return toTrustMaterial(TrustedRoot.fromJSON(json));
 }
 
 /** Sigstore bundle v0.3 from PEP 740's attestation shape (one DSSE envelope, leaf certificate). */

@@ -34,6 +34,8 @@ export interface LocateContext {
   http?: HttpClient;
   /** lock2nix's cache folder; git hashes are kept under `git/`. */
   cacheDir?: string;
+  /** Told each index file a build pins, with the sha256 pinned (provenance is checked for these). */
+  onPinned?: (name: string, version: string, index: IndexLocation, file: IndexFile, sha256: string) => void;
 }
 
 /** The index a package's files are asked of. */
@@ -190,6 +192,8 @@ export async function locateArtifacts(lock: Lock, resolution: Resolution, ctx: L
                 { file: lock.file, package: name },
               );
             }
+            const pinned = artifact.sha256 || file.sha256;
+            if (pinned) ctx.onPinned?.(name, version, found.index, file, pinned);
             if (!found.index.pypiJson) {
               build.source = { kind: "artifact", artifact: { ...artifact, url: file.url, urlGuessed: false, sha256: artifact.sha256 || file.sha256 || "" } };
             } else if (toPypi) {

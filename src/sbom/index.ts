@@ -13,6 +13,7 @@ import type { PackageBuild, Resolution } from "../resolve/index.js";
 import { VERSION } from "../version.js";
 import { pypiLicenses, type LicenseLookup, type ReportedLicense } from "./licenses.js";
 import { buildPurl } from "./purl.js";
+import type { PackageProvenance } from "../provenance/index.js";
 
 /**
  * `lock2nix sbom`: a CycloneDX 1.6 JSON bill of materials for what
@@ -77,13 +78,32 @@ function references({ Enums, Models }: Cdx, builds: PackageBuild[]): { refs: Mod
   return { refs: [...refs.values()], ...(only.length === 1 && only[0] ? { single: only[0] } : {}) };
 }
 
+/** What the BOM says beyond the lock and its resolution. */
+export interface BomExtras {
+  licenses?: LicenseLookup;
+  /** PEP 740 provenance by package (generate's), written as `lock2nix:provenance:*` properties. */
+  provenance?: Map<string, PackageProvenance>;
+  /** A local tree's own version (generate's `localVersion`), over the lock's stand-in. */
+  localVersion?: GenerateResult["localVersion"];
+}
+
+/** A package's provenance as CycloneDX properties (lock2nix's own names; CycloneDX has no taxonomy for PEP 740). */
+function addProvenance({ Models }: Cdx, component: Models.Component, p: PackageProvenance): void {
+  const props: Array<[string, string | undefined]> = [
+    ["status", p.status],
+    ["publisher:kind", p.publisher?.kind],
+    ["publisher:repository", p.publisher?.repository],
+    ["publisher:workflow", p.publisher?.workflow],
+    ["publisher:environment", p.publisher?.environment],
+    ["commit", p.commit],
+    ["transparency-log-index", p.logIndex],
+  ];
+  for (const [key, value] of props) if (value !== undefined) component.properties.add(new Models.Property(`lock2nix:provenance:${key}`, value));
+}
+
 /** Builds the BOM from a lock and its resolution. */
-export async function buildBom(
-  lock: Lock,
-  resolution: Resolution,
-  licenses?: LicenseLookup,
-  localVersion: GenerateResult["localVersion"] = () => undefined,
-): Promise<Models.Bom> {
+export async function buildBom(lock: Lock, resolution: Resolution, extras: BomExtras = {}): Promise<Models.Bom> {
+  const { licenses, provenance, localVersion = () => undefined } = extras;
   const cdx = await cyclonedx();
   const { Enums, Models } = cdx;
   const byKey = new Map<string, LockedPackage>(lock.packages.map((p) => [`${p.name} ${p.version}`, p]));
@@ -116,6 +136,8 @@ export async function buildBom(
       const component = new Models.Component(Enums.ComponentType.Library, name, { ...(shown !== undefined ? { version: shown } : {}), purl, bomRef: purl });
       if (single) component.hashes.set(Enums.HashAlgorithm["SHA-256"], single);
       for (const r of refs) component.externalReferences.add(r);
+      const attested = provenance?.get(name);
+      if (attested) addProvenance(cdx, component, attested);
       const pkg = byKey.get(`${name} ${version}`);
       // Only PyPI's own answer speaks for a PyPI name; another index's project of that name may be a different one.
       if (pkg?.source.kind === "index" && isPypiIndex(pkg.source.url) && licenses) {
@@ -159,7 +181,7 @@ export async function sbom(options: SbomOptions): Promise<SbomResult> {
     licenses = pypiLicenses({ http, cache: new DiskCache(options.cacheDir ?? defaultCacheDir()), offline });
   }
   try {
-    const bom = await buildBom(result.lock, result.resolution, licenses, result.localVersion);
+    const bom = await buildBom(result.lock, result.resolution, { ...(licenses ? { licenses } : {}), provenance: result.provenance, localVersion: result.localVersion });
     return { bom, json: await serializeBom(bom), warnings: result.warnings };
   } finally {
     await http?.close();

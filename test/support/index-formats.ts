@@ -19,11 +19,17 @@ export interface IndexFile {
   uploadTime?: string;
   /** Core metadata (METADATA / PKG-INFO); wheels' is served at `<url>.metadata` (PEP 658/714). */
   metadata?: Buffer;
+  /** PEP 740: the provenance object the Integrity API serves; pages then name its URL. */
+  provenance?: unknown;
+  /** The sha256 the index reports, when not the content's (a real attestation's subject). */
+  sha256?: string;
 }
 
 export interface StoredFile extends IndexFile {
   project: string;
   sha256: string;
+  /** Below the server root: /integrity/<project>/<version>/<filename>/provenance, when it has one. */
+  provenancePath?: string;
   md5: string;
   blake2b256: string;
   metadataSha256?: string;
@@ -74,11 +80,14 @@ function byVersion(a: string, b: string): number {
 export function indexProjects(files: IndexFile[]): Map<string, Project> {
   const projects = new Map<string, Project>();
   for (const f of files) {
-    const sha256 = hex("sha256", f.content);
+    const sha256 = f.sha256 ?? hex("sha256", f.content);
     const stored: StoredFile = {
       ...f,
       project: normalizeName(f.name),
       sha256,
+      ...(f.provenance !== undefined
+        ? { provenancePath: `/integrity/${normalizeName(f.name)}/${encodeURIComponent(f.version)}/${encodeURIComponent(f.filename)}/provenance` }
+        : {}),
       md5: hex("md5", f.content),
       blake2b256: blake2b(f.content),
       metadataSha256: f.metadata ? hex("sha256", f.metadata) : undefined,
@@ -278,6 +287,7 @@ export function simpleProject(p: Project, base: string, json: boolean): string {
         "upload-time": f.uploadIso,
         url: base + f.path,
         yanked: isYanked(f) ? (yankReason(f) ?? true) : false,
+        ...(f.provenancePath ? { provenance: base + f.provenancePath } : {}),
       };
     });
     return JSON.stringify({ meta: { "api-version": SIMPLE_API_VERSION }, name: p.normalized, files, versions: p.versions });
@@ -289,6 +299,7 @@ export function simpleProject(p: Project, base: string, json: boolean): string {
       attrs += ` data-dist-info-metadata="sha256=${f.metadataSha256}" data-core-metadata="sha256=${f.metadataSha256}"`;
     }
     if (isYanked(f)) attrs += ` data-yanked="${esc(yankReason(f) ?? "")}"`;
+    if (f.provenancePath) attrs += ` data-provenance="${esc(base + f.provenancePath)}"`;
     return `<a href="${esc(base + f.path)}#sha256=${f.sha256}"${attrs}>${esc(f.filename)}</a><br />`;
   });
   return htmlPage(`Links for ${p.normalized}`, [`<h1>Links for ${esc(p.normalized)}</h1>`, ...links]);

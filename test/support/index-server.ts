@@ -90,6 +90,7 @@ function reply(status: number, contentType: string, body: string | Buffer, extra
   return { status, headers: { "Content-Type": contentType, ...extra }, body: buf };
 }
 
+const INTEGRITY_JSON = "application/vnd.pypi.integrity.v1+json";
 const notFoundJson = (): Reply => reply(404, "application/json", JSON.stringify({ message: "Not Found" }));
 const notFound = (): Reply => reply(404, "text/plain; charset=utf-8", "404 Not Found\n");
 const redirect = (location: string): Reply =>
@@ -106,7 +107,13 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
 export async function startIndexServer(options: IndexServerOptions): Promise<IndexServer> {
   const projects = indexProjects(options.files);
   const byPath = new Map<string, StoredFile>();
-  for (const p of projects.values()) for (const f of p.files) byPath.set(f.path, f);
+  const provenances = new Map<string, StoredFile>();
+  for (const p of projects.values()) {
+    for (const f of p.files) {
+      byPath.set(f.path, f);
+      if (f.provenancePath) provenances.set(f.provenancePath, f);
+    }
+  }
   const attempts = new Map<string, number>();
   const requests: RequestLog[] = [];
   const waiting = new Set<() => void>();
@@ -159,6 +166,14 @@ export async function startIndexServer(options: IndexServerOptions): Promise<Ind
       if (path !== canonical) return redirect(base + canonical);
       return reply(200, "application/json", JSON.stringify(pypiJson(project, base, version)));
     }
+    const attested = provenances.get(path);
+    if (attested) {
+      // PyPI's Integrity API answers 406 to a client that does not accept its media type.
+      const accept = req.headers.accept ?? "";
+      if (!/application\/vnd\.pypi\.integrity\.v1\+json|application\/json|\*\/\*/.test(accept)) return reply(406, "text/plain", "406 Not Acceptable\n");
+      return reply(200, INTEGRITY_JSON, JSON.stringify(attested.provenance));
+    }
+    if (path.startsWith("/integrity/")) return notFoundJson();
     const file = byPath.get(path);
     if (file) return reply(200, "application/octet-stream", file.content, { ETag: `"${file.sha256}"` });
     const meta = path.endsWith(".metadata") ? byPath.get(path.slice(0, -".metadata".length)) : undefined;

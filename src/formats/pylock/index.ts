@@ -50,17 +50,25 @@ function readEntry(raw: Record<string, unknown>, f: Fields, unknown: Set<string>
   }
   const markerText = f.optString("marker");
   const requiresPython = f.optString("requires-python");
+  // PEP 751: the publishers whose attestations the locker saw; src/provenance/identities.ts enforces them.
+  const identities: Array<Record<string, string>> = [];
   for (const [i, identity] of (f.optArray("attestation-identities") ?? []).entries()) {
     if (!isTable(identity)) throw new ParseError(`${f.where}: \`attestation-identities\` must hold tables`, f.location);
-    new Fields(identity, `${f.where}, attestation-identities #${i + 1}`, f.location).string("kind");
+    const where = `${f.where}, attestation-identities #${i + 1}`;
+    new Fields(identity, where, f.location).string("kind");
+    for (const [key, value] of Object.entries(identity)) {
+      if (typeof value !== "string") throw new ParseError(`${where}: \`${key}\` must be a string`, f.location);
+    }
+    identities.push(identity as Record<string, string>);
   }
+  const attested = identities.length > 0 ? { attestationIdentities: identities } : {};
   f.optTable("tool");
   const marker = markerText !== undefined ? readLockMarker(markerText, f) : undefined;
   return {
     raw,
     fields: f,
     ...(marker ? { marker } : {}),
-    package: { name, version, source, artifacts, dependencies: [], extras: {}, groups: [], ...(requiresPython ? { requiresPython } : {}) },
+    package: { name, version, source, artifacts, dependencies: [], extras: {}, groups: [], ...(requiresPython ? { requiresPython } : {}), ...attested },
   };
 }
 

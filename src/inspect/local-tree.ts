@@ -56,6 +56,16 @@ export const VERSION_ENV: ReadonlyArray<[plugin: string, variable: string]> = [
 /** hatch's and pdm's default pattern for a version in a file. */
 const VERSION_IN_FILE = /^(?:__version__|VERSION)\s*(?::\s*str\s*)?=\s*(['"])v?(.+?)\1/im;
 
+/** A reader that reads each tree once per run (the project and the build facts both ask; git describe is a process). */
+export function localTreeReader(): (dir: string) => LocalTreeFacts {
+  const read = new Map<string, LocalTreeFacts>();
+  return (dir) => {
+    let facts = read.get(dir);
+    if (!facts) read.set(dir, (facts = readLocalTree(dir)));
+    return facts;
+  };
+}
+
 /** Reads `dir`'s pyproject.toml; throws ParseError naming the file when it is not valid TOML. */
 export function readLocalTree(dir: string): LocalTreeFacts {
   const file = join(dir, "pyproject.toml");

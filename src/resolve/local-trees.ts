@@ -1,5 +1,5 @@
 import { mapBuildRequires } from "../inspect/build-requires.js";
-import { readLocalTree } from "../inspect/local-tree.js";
+import { readLocalTree, type LocalTreeFacts } from "../inspect/local-tree.js";
 import type { SdistFacts, SdistFactsLookup } from "../overrides/index.js";
 import type { PackageBuild } from "./index.js";
 import type { NixSystem } from "./target.js";
@@ -10,14 +10,18 @@ import type { NixSystem } from "./target.js";
  * its build requirements and version come from disk, online or offline, and
  * whatever --no-inspect says (reading a file on disk runs no one's code).
  */
-export function readLocalTrees(packages: ReadonlyMap<string, ReadonlyMap<NixSystem, PackageBuild>>, warnings: string[]): SdistFactsLookup {
+export function readLocalTrees(
+  packages: ReadonlyMap<string, ReadonlyMap<NixSystem, PackageBuild>>,
+  warnings: string[],
+  readTree: (dir: string) => LocalTreeFacts = readLocalTree,
+): SdistFactsLookup {
   const facts = new Map<string, SdistFacts>();
   const unknown = new Set<string>();
   for (const [name, builds] of packages) {
     for (const b of builds.values()) {
       const key = `${name} ${b.version}`;
       if (b.source.kind !== "path" || b.source.format !== "directory" || facts.has(key)) continue;
-      const tree = readLocalTree(b.source.path);
+      const tree = readTree(b.source.path);
       const mapped = tree.hasPyproject && tree.buildRequires ? mapBuildRequires(tree.buildRequires) : undefined;
       for (const u of mapped?.unknown ?? []) unknown.add(`${name} (${u})`);
       facts.set(key, {

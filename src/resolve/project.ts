@@ -48,14 +48,19 @@ function editableOf(name: string, dir: string, tree: LocalTreeFacts): EditableTr
  * beside the lock describes a package and the lock builds no local tree
  * (a requirements file on its own: an environment, not a project).
  */
-export function readProject(lock: Lock, resolution: Resolution, options: { checks: boolean }): Project | undefined {
+export function readProject(
+  lock: Lock,
+  resolution: Resolution,
+  options: { checks: boolean; readTree?: (dir: string) => LocalTreeFacts },
+): Project | undefined {
+  const readTree = options.readTree ?? readLocalTree;
   const dir = dirname(lock.file);
-  const rootTree = readLocalTree(dir);
+  const rootTree = readTree(dir);
   const root = rootTree.isPackage ? rootTree.name : undefined;
   const editable = new Map<string, EditableTree>();
   for (const [name, builds] of resolution.packages) {
     for (const b of builds.values()) {
-      if (b.source.kind === "path" && b.source.format === "directory" && !editable.has(name)) editable.set(name, editableOf(name, b.source.path, readLocalTree(b.source.path)));
+      if (b.source.kind === "path" && b.source.format === "directory" && !editable.has(name)) editable.set(name, editableOf(name, b.source.path, readTree(b.source.path)));
     }
   }
   if (root !== undefined && !editable.has(root)) editable.set(root, editableOf(root, dir, rootTree));

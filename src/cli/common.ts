@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { Lock2nixError, UsageError } from "../errors.js";
 import { MAX_INPUT_BYTES } from "../fs.js";
 import { provideStdinLock, STDIN_LOCK } from "../formats/stdin.js";
@@ -132,4 +133,12 @@ async function readProcessStdin(): Promise<Buffer> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/** `--no-provenance` and `--trusted-root FILE`, checked, as generate's options (generate and sbom). */
+export function provenanceOptions(values: { "no-provenance"?: boolean; "trusted-root"?: string }): { provenance?: false; trustedRoot?: string } {
+  const trustedRoot = values["trusted-root"];
+  if (trustedRoot !== undefined && !existsSync(trustedRoot)) throw new UsageError(`--trusted-root ${trustedRoot}: no such file`);
+  if (trustedRoot !== undefined && values["no-provenance"]) throw new UsageError("--trusted-root verifies provenance, which --no-provenance turns off: give one");
+  return { ...(values["no-provenance"] ? { provenance: false as const } : {}), ...(trustedRoot !== undefined ? { trustedRoot } : {}) };
 }

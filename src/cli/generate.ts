@@ -6,7 +6,7 @@ import { formats } from "../formats/index.js";
 import { NIX_SYSTEMS } from "../resolve/target.js";
 import { auditSummaryFor } from "../audit/index.js";
 import { foldWarnings } from "../warnings.js";
-import { checkTargetOptions, COMMON_OPTIONS, lockPathFrom, TARGET_OPTIONS, type Command, type Io } from "./common.js";
+import { checkTargetOptions, COMMON_OPTIONS, lockPathFrom, provenanceOptions, TARGET_OPTIONS, type Command, type Io } from "./common.js";
 import { outputFile, parseCommandArgs, type OptionSpecs } from "./args.js";
 
 const HELP = `Usage: lock2nix generate [PATH] [options]
@@ -86,9 +86,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   const { format, systems, groups, extras, jobs, indexUrl, indexes } = checkTargetOptions(values);
   const given = await lockPathFrom(path, io);
   const allowPaths = values["allow-path"] ?? [];
-  const trustedRoot = values["trusted-root"];
-  if (trustedRoot !== undefined && !existsSync(trustedRoot)) throw new UsageError(`--trusted-root ${trustedRoot}: no such file`);
-  if (trustedRoot !== undefined && values["no-provenance"]) throw new UsageError("--trusted-root verifies provenance, which --no-provenance turns off: give one");
+  const provenance = provenanceOptions(values);
   const configFile = values.config ?? (given === undefined && existsSync(CONFIG_FILE) ? CONFIG_FILE : undefined);
   let jobList: Job[];
   if (configFile !== undefined) {
@@ -129,8 +127,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     ...(jobs ? { jobs } : {}),
     ...(progress ? { onProgress: progress.update } : {}),
     ...(values.verbose ? { onInfo: (m: string) => io.stderr(`lock2nix: ${m}\n`) } : {}),
-    ...(values["no-provenance"] ? { provenance: false } : {}),
-    ...(trustedRoot ? { trustedRoot } : {}),
+    ...provenance,
   }).finally(() => progress?.done());
   const single = configFile === undefined;
   // One PATH fails as before: the error itself, exit 1 (2 for wrong usage).

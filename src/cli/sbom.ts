@@ -5,7 +5,7 @@ import { refuseInputAsOutput, writeOutput } from "../outputs.js";
 import { NIX_SYSTEMS } from "../resolve/target.js";
 import { sbom } from "../sbom/index.js";
 import { foldWarnings } from "../warnings.js";
-import { checkTargetOptions, COMMON_OPTIONS, TARGET_OPTIONS, lockPathFrom, type Command, type Io } from "./common.js";
+import { checkTargetOptions, COMMON_OPTIONS, TARGET_OPTIONS, lockPathFrom, provenanceOptions, type Command, type Io } from "./common.js";
 import { outputFile, parseCommandArgs, type OptionSpecs } from "./args.js";
 
 const HELP = `Usage: lock2nix sbom [PATH] [-o FILE] [options]
@@ -29,6 +29,8 @@ Options:
       --index NAME=URL  ask URL in place of the index the lock names NAME (or whose URL is
                         NAME), e.g. a mirror; repeatable (pypi=URL replaces PyPI)
       --jobs N          index requests at once (default 16)
+      --no-provenance   do not fetch or verify the PEP 740 provenance of the pinned files
+      --trusted-root FILE  verify provenance against this Sigstore trusted_root.json
   -q, --quiet           print errors only
   -v, --verbose         also say how many components the SBOM lists
   -h, --help            show this help
@@ -38,6 +40,8 @@ Exit status: 0 success, 1 failure, 2 wrong usage.
 
 const OPTIONS = {
   ...TARGET_OPTIONS,
+  "no-provenance": { type: "boolean" },
+  "trusted-root": { type: "string" },
   ...COMMON_OPTIONS,
 } satisfies OptionSpecs;
 
@@ -52,6 +56,7 @@ async function run(argv: string[], io: Io): Promise<number> {
   if (rest.length > 0) throw new UsageError(`unexpected argument \`${rest[0]}\``);
   const path = (await lockPathFrom(given, io)) ?? ".";
   const { format, systems, groups, extras, jobs, indexUrl, indexes } = checkTargetOptions(values);
+  const provenance = provenanceOptions(values);
   if (output) refuseInputAsOutput(output, "-o", [locateLock(path, format).file]);
   const result = await sbom({
     path,
@@ -66,6 +71,7 @@ async function run(argv: string[], io: Io): Promise<number> {
     ...(indexUrl ? { indexUrl } : {}),
     ...(indexes ? { indexes } : {}),
     ...(jobs ? { jobs } : {}),
+    ...provenance,
   });
   if (!values.quiet) for (const warning of foldWarnings(result.warnings, values.verbose)) io.stderr(`lock2nix: warning: ${printable(warning)}\n`);
   if (values.verbose && !values.quiet) io.stderr(`lock2nix: sbom: ${(JSON.parse(result.json) as { components?: unknown[] }).components?.length ?? 0} components\n`);

@@ -145,6 +145,27 @@ describe("lock2nix sbom", () => {
     const validator = new Validation.JsonStrictValidator(Spec.Version.v1dot6);
     expect(await validator.validate(readFileSync(out, "utf8"))).toBeNull();
   });
+
+  it("takes generate's --no-provenance and --trusted-root, and refuses a missing root or both at once (exit 2)", async () => {
+    const { server, dir } = await project();
+    const err: string[] = [];
+    const io = { stdout: () => {}, stderr: (t: string) => void err.push(t) };
+    const args = ["sbom", dir, "--index-url", server.simpleUrl, "--python", "3.11", "--system", "x86_64-linux", "-o", join(tempDir(), "sbom.json"), "-q"];
+    const env = process.env;
+    process.env = { ...env, XDG_CACHE_HOME: tempDir() };
+    try {
+      expect(await main([...args, "--no-provenance"], io)).toBe(0);
+      const missing = join(tempDir(), "no-root.json");
+      expect(await main([...args, "--trusted-root", missing], io)).toBe(2);
+      expect(err.join("")).toContain(`--trusted-root ${missing}: no such file`);
+      const root = join(tempDir(), "root.json");
+      writeFileSync(root, "{}");
+      expect(await main([...args, "--trusted-root", root, "--no-provenance"], io)).toBe(2);
+      expect(err.join("")).toContain("--trusted-root verifies provenance, which --no-provenance turns off");
+    } finally {
+      process.env = env;
+    }
+  });
 });
 
 describe("purls of packages not from an index", () => {

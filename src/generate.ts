@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { basename, dirname, resolve } from "node:path";
 import { emitNix } from "./emit/index.js";
 import { generatedFileOf } from "./emit/project.js";
-import { readProject } from "./resolve/project.js";
+import { packagesWithRoot, readProject } from "./resolve/project.js";
 import { localTreeReader } from "./inspect/local-tree.js";
 import { previousOutputIn } from "./emit/previous.js";
 import { locateLock, readLocated } from "./formats/index.js";
@@ -184,7 +184,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     // Local trees are read from disk; sdists as inspected. A name and version is one or the other.
     const readTree = localTreeReader();
     const project = options.project === false ? undefined : readProject(lock, resolution, { checks: options.checks ?? false, readTree });
-    const localTrees = readLocalTrees(project?.rootBuilds && project.root !== undefined ? new Map([...resolution.packages, [project.root, project.rootBuilds]]) : resolution.packages, warnings, readTree);
+    const localTrees = readLocalTrees(packagesWithRoot(resolution, project), warnings, readTree);
     const sdistFacts: SdistFactsLookup = (name, version) => localTrees(name, version) ?? inspected?.lookup(name, version);
     const previousFile = options.previousOutput ?? options.output;
     const sourceBuilds: SourceBuildRef[] = [];

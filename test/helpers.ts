@@ -56,3 +56,9 @@ if (PIP_SKIP_REASON) console.warn(`skipping pip tests: ${PIP_SKIP_REASON}`);
 export function nixParse(file: string): void {
   execFileSync("nix-instantiate", ["--parse", file], { stdio: ["ignore", "ignore", "pipe"] });
 }
+
+/** `git ARGS` in `dir` with a fixed author, as tests that make repositories need; returns stdout, trimmed. */
+export function gitIn(dir: string): (...args: string[]) => string {
+  const env = { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" };
+  return (...args) => execFileSync("git", args, { cwd: dir, encoding: "utf8", env }).trim();
+}

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { runJobs } from "../src/config/run.js";
 import { generate } from "../src/generate.js";
 import { startIndexServer, type IndexServer } from "./support/index-server.js";
-import { CORPUS, tempDir, SHARED_SKIP_REASON } from "./helpers.js";
+import { CORPUS, gitIn, tempDir, SHARED_SKIP_REASON } from "./helpers.js";
 
 /** A real sdist: `<name>-<version>/` with a pyproject.toml naming `requires`, packed with tar. */
 function sdist(name: string, version: string, pyproject: string | undefined, extra: Record<string, string> = {}): Buffer {
@@ -160,7 +160,7 @@ describe("local trees are read, not guessed", () => {
     expect(result.warnings.join("\n")).toContain("lib-b (uv-dynamic-versioning)");
 
     // In a checkout, the version is what the plugin computes from `git describe`, and the plugin is told it.
-    const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" } }).trim();
+    const git = gitIn(dir);
     git("init", "-q");
     git("add", "-A");
     git("commit", "-qm", "one");
@@ -191,7 +191,7 @@ describe("local trees are read, not guessed", () => {
   it.skipIf(SHARED_SKIP_REASON)("gives uv-pydantic-ai's members the version git gives in a checkout (bump = true, as they configure it)", async () => {
     const dir = tempDir();
     cpSync(join(CORPUS, "uv-pydantic-ai"), dir, { recursive: true });
-    const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" } }).trim();
+    const git = gitIn(dir);
     git("init", "-q");
     git("add", "-A");
     git("commit", "-qm", "release");

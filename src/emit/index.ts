@@ -13,7 +13,7 @@ import { chooseBuildSystem, FALLBACK_BUILD_SYSTEM } from "./build-system.js";
 import { previousKey, type PreviousLookup } from "./previous.js";
 import { VERSION_ENV } from "../inspect/local-tree.js";
 import { projectText } from "./project.js";
-import type { Project } from "../resolve/project.js";
+import { packagesWithRoot, type Project } from "../resolve/project.js";
 import type { PackageProvenance } from "../provenance/index.js";
 import { provenanceAttrs } from "../provenance/nix.js";
 
@@ -488,7 +488,7 @@ function header(lock: Lock, resolution: Resolution, options: EmitOptions): strin
 /** Renders the resolution as one Nix file (see templates/package-set.nix for the frame). */
 export function emitNix(lock: Lock, resolution: Resolution, options: EmitOptions): string {
   const project = options.project;
-  const packages = project?.rootBuilds && project.root !== undefined ? new Map([...resolution.packages, [project.root, project.rootBuilds]]) : resolution.packages;
+  const packages = packagesWithRoot(resolution, project);
   // The root is added in name order, as the resolution's own packages are.
   const ordered = packages === resolution.packages ? [...packages] : [...packages].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const packageSet = attrs(ordered.map(([name, builds]) => [name, derivation(name, builds, options)]));

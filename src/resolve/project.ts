@@ -36,6 +36,11 @@ export interface Project {
   testGroup?: string;
 }
 
+/** The resolution's packages with the root's build added where the lock does not hold it. */
+export function packagesWithRoot(resolution: Resolution, project: Project | undefined): Resolution["packages"] {
+  return project?.rootBuilds && project.root !== undefined ? new Map([...resolution.packages, [project.root, project.rootBuilds]]) : resolution.packages;
+}
+
 /** Groups a project's tests run from, in the order they are looked for. */
 export const TEST_GROUPS = ["test", "tests", "dev"];
 
